@@ -1,0 +1,130 @@
+"""Operation registry and the one path every request takes: parse, validate, run in a transaction,
+shape the response (ARCHITECTURE idea 1: the botocore model is the contract)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from userpool.api.context import Context
+from userpool.api.errors import CognitoError
+from userpool.api.model import operation_model
+from userpool.api.serialize import shape_response
+from userpool.api.validate import parse_request
+from userpool.clock import Clock
+from userpool.settings import Settings
+from userpool.store.db import transaction
+
+log = logging.getLogger("userpool")
+
+Handler = Callable[[Context, dict[str, Any]], Mapping[str, Any]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def operation(name: str) -> Callable[[Handler], Handler]:
+    """Register the handler of a modelled operation (`@operation("InitiateAuth")`)."""
+    if operation_model(name) is None:
+        raise ValueError(f"{name} is not an operation of the cognito-idp model")
+
+    def register(fn: Handler) -> Handler:
+        if name in HANDLERS:
+            raise ValueError(f"{name} registered twice")
+        HANDLERS[name] = fn
+        return fn
+
+    return register
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Server:
+    """The process-wide collaborators an invocation needs."""
+
+    engine: sa.Engine
+    clock: Clock
+    settings: Settings
+
+
+def _error_reply(err: CognitoError, request_id: str) -> Reply:
+    headers = {"x-amzn-RequestId": request_id, "x-amzn-ErrorType": f"{err.code}:"}
+    if err.message is not None:
+        # Header values must be latin-1; the body always carries the full text.
+        headers["x-amzn-ErrorMessage"] = err.message.encode("latin-1", "replace").decode("latin-1")
+    return Reply(err.status, json.dumps(err.body()).encode(), headers)
+
+
+def not_implemented(name: str) -> CognitoError:
+    """Core spec §1.5: a modelled operation we do not implement says so, never a 500."""
+    model = operation_model(name)
+    declared = {shape.name for shape in model.error_shapes} if model else set()
+    code = (
+        "UnsupportedOperationException"
+        if "UnsupportedOperationException" in declared
+        else "InvalidParameterException"
+    )
+    return CognitoError(code, f"Operation {name} is not implemented by this emulator")
+
+
+def invoke(server: Server, target: str, body: bytes, *, region: str | None) -> Reply:
+    """Answer one `X-Amz-Target` call; every outcome is Cognito's shape."""
+    request_id = str(uuid.uuid4())
+    try:
+        result = _run(server, target, body, region)
+    except CognitoError as err:
+        return _error_reply(err, request_id)
+    except Exception:
+        log.exception("internal error in %s", target)
+        return _error_reply(
+            CognitoError("InternalErrorException", "Internal server error.", status=500), request_id
+        )
+    return Reply(200, json.dumps(result).encode(), {"x-amzn-RequestId": request_id})
+
+
+def _run(server: Server, name: str, body: bytes, region: str | None) -> dict[str, Any]:
+    model = operation_model(name) if name else None
+    if model is None:
+        raise CognitoError("UnknownOperationException")
+    params = parse_request(model, body)
+    handler = HANDLERS.get(name)
+    if handler is None:
+        raise not_implemented(name)
+    return call(server, name, handler, params, region)
+
+
+def call(
+    server: Server, name: str, handler: Handler, params: dict[str, Any], region: str | None
+) -> dict[str, Any]:
+    """Run a handler in one transaction and shape its result by the output model."""
+    model = operation_model(name)
+    assert model is not None
+    effects: list[Callable[[], None]] = []
+    kept: CognitoError | None = None
+    with transaction(server.engine) as conn:
+        ctx = Context(conn=conn, clock=server.clock, settings=server.settings, region=region)
+        try:
+            result = handler(ctx, params)
+        except CognitoError as err:
+            if not err.keep_changes:
+                raise
+            kept = err
+        effects = ctx.after_commit
+    for effect in effects:
+        try:
+            effect()
+        except Exception:
+            log.exception("after-commit effect of %s failed", name)
+    if kept is not None:
+        raise kept
+    return shape_response(model, result)

@@ -1,0 +1,101 @@
+"""`userpool serve | migrate | messages`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+
+from userpool.store import db, migrations, outbox
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        default=None,
+        help="database URL: sqlite:///PATH or postgresql://... "
+        f"(default: a SQLite file in ${db.DATA_DIR_ENV} or ~/.local/share/userpool)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="userpool", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the cognito-idp server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=9229)
+    _add_db(serve)
+    serve.add_argument("--smtp", default=None, help="smtp://[user:pass@]host[:port][?tls=starttls|ssl]")
+    serve.add_argument("--issuer-base", default=None, help="base URL of token issuers (default: own URL)")
+    serve.add_argument(
+        "--aws-issuer",
+        action="store_true",
+        help="issue tokens with iss https://cognito-idp.<region>.amazonaws.com/<poolId>",
+    )
+    serve.add_argument("--region", default="us-east-1", help="region for unsigned calls creating pools")
+    serve.add_argument("--log-level", default="warning")
+
+    migrate = sub.add_parser("migrate", help="apply database migrations and exit")
+    _add_db(migrate)
+
+    messages = sub.add_parser("messages", help="print the latest messages from the outbox")
+    _add_db(messages)
+    messages.add_argument("--to", default=None, help="only messages to this recipient")
+    messages.add_argument("--pool", default=None, help="only messages of this pool")
+    messages.add_argument("--limit", type=int, default=1)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    url = args.db or db.default_db_url()
+    if args.command == "serve":
+        return serve(args, url)
+    engine = db.create_engine(url)
+    if args.command == "migrate":
+        version = migrations.migrate(engine)
+        print(f"database {url} at schema version {version}")
+        return 0
+    migrations.migrate(engine)
+    with db.transaction(engine) as conn:
+        found = outbox.list_messages(conn, pool_id=args.pool, recipient=args.to, limit=args.limit)
+    for message in found:
+        print(json.dumps(message, indent=2))
+    return 0 if found else 1
+
+
+def serve(args: argparse.Namespace, url: str) -> int:
+    import uvicorn
+
+    from userpool.server import build_server
+
+    started = time.monotonic()
+    issuer_base = args.issuer_base or f"http://{args.host}:{args.port}"
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    app, server = build_server(
+        url,
+        issuer_base=issuer_base,
+        aws_issuer=args.aws_issuer,
+        smtp_url=args.smtp,
+        default_region=args.region,
+    )
+    print(f"userpool: database {url}", file=sys.stderr)
+    if url.startswith("sqlite"):
+        print(f"userpool: data directory {db.default_data_dir()}", file=sys.stderr)
+    print(
+        f"userpool: listening on http://{args.host}:{args.port} "
+        f"(ready in {time.monotonic() - started:.2f}s)",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    server.engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

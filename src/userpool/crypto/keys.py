@@ -1,0 +1,83 @@
+"""RSA signing keys, ``kid`` and JWKS entries for a pool's tokens (core spec §2, §4.1, §4.2).
+
+Each pool has two RSA-2048 keys (ID tokens and access tokens), stored as unencrypted PKCS#8 PEM.
+The ``kid`` is the standard, padded Base64 of SHA-256 over the DER SubjectPublicKeyInfo — the
+rule measured against a real pool's JWKS (§0.3).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+from collections.abc import Iterable
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+__all__ = ["jwk_for", "jwks_for", "kid_for", "load_private", "new_rsa_private_pem", "public_key_for"]
+
+_PUBLIC_EXPONENT = 65537
+_KEY_BITS = 2048
+
+
+def _b64url_uint(n: int) -> str:
+    raw = n.to_bytes(max(1, (n.bit_length() + 7) // 8), "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def new_rsa_private_pem() -> bytes:
+    """A new RSA-2048 private key (e = 65537) as unencrypted PKCS#8 PEM (§4.1)."""
+    key = rsa.generate_private_key(public_exponent=_PUBLIC_EXPONENT, key_size=_KEY_BITS)
+    return key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def load_private(pem: bytes) -> rsa.RSAPrivateKey:
+    """Load an unencrypted PEM private key, cached by the PEM bytes (parsing costs ~ms).
+
+    Raises ``ValueError`` for unparseable PEM and ``TypeError`` if the key is not RSA.
+    """
+    key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise TypeError("expected an RSA private key")
+    return key
+
+
+def public_key_for(private_pem: bytes) -> rsa.RSAPublicKey:
+    """The public half of a stored private key (uses the :func:`load_private` cache)."""
+    return load_private(private_pem).public_key()
+
+
+def kid_for(public_key: rsa.RSAPublicKey) -> str:
+    """JWT ``kid``: standard Base64 (``=``-padded, 44 chars) of SHA-256 over DER SPKI (§2, §0.3)."""
+    spki = public_key.public_bytes(
+        encoding=serialization.Encoding.DER,
+        format=serialization.PublicFormat.SubjectPublicKeyInfo,
+    )
+    return base64.b64encode(hashlib.sha256(spki).digest()).decode("ascii")
+
+
+def jwk_for(public_key: rsa.RSAPublicKey) -> dict[str, str]:
+    """The JWKS entry of a key, members in the observed order alg, e, kid, kty, n, use (§4.2).
+
+    ``{"alg":"RS256","e":"AQAB","kid":…,"kty":"RSA","n":<base64url, no padding>,"use":"sig"}``.
+    """
+    numbers = public_key.public_numbers()
+    return {
+        "alg": "RS256",
+        "e": _b64url_uint(numbers.e),
+        "kid": kid_for(public_key),
+        "kty": "RSA",
+        "n": _b64url_uint(numbers.n),
+        "use": "sig",
+    }
+
+
+def jwks_for(public_keys: Iterable[rsa.RSAPublicKey]) -> dict[str, list[dict[str, str]]]:
+    """The ``/.well-known/jwks.json`` document ``{"keys": [...]}`` for the given keys (§4.2)."""
+    return {"keys": [jwk_for(k) for k in public_keys]}

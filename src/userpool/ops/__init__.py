@@ -1,0 +1,3 @@
+"""Operation handlers, one module per API area; importing this package registers them all."""
+
+from userpool.ops import auth, pools  # noqa: F401

@@ -1,0 +1,237 @@
+"""Sign-in operations: InitiateAuth, AdminInitiateAuth, RespondToAuthChallenge,
+AdminRespondToAuthChallenge, GetTokensFromRefreshToken, RevokeToken, GlobalSignOut,
+AdminUserGlobalSignOut (core spec §3.2, §4.7, §4.8, §6.6, §8)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from userpool.api.context import Context
+from userpool.api.dispatch import operation
+from userpool.api.errors import CognitoError, invalid_parameter, not_authorized
+from userpool.crypto import jwt
+from userpool.crypto.secret_hash import hash_matches
+from userpool.domain.attributes import VERIFIED_FLAGS, missing_required, validate_values, writable
+from userpool.ops.common import (
+    check_secret_hash,
+    find_user,
+    pool_of_client,
+    require_client,
+    require_pool,
+    require_user,
+)
+from userpool.ops.passwords import with_password
+from userpool.ops.signin import after_password, check_password, first_factor_done
+from userpool.store import sessions, users
+from userpool.store.pools import Client, Pool
+from userpool.tokens import service as tokens
+
+DEFAULT_FLOWS = ("ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH")
+LEGACY_FLOWS = frozenset({"ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH", "CUSTOM_AUTH_FLOW_ONLY"})
+UNWRITABLE = "A client attempted to write unauthorized attribute"
+
+# AuthFlow -> (values that allow it, refusal message); core spec §3.2 [OBS messages].
+_FLOW_RULES: dict[str, tuple[frozenset[str], str]] = {
+    "USER_PASSWORD_AUTH": (
+        frozenset({"ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"}),
+        "USER_PASSWORD_AUTH flow not enabled for this client",
+    ),
+    "USER_SRP_AUTH": (frozenset({"ALLOW_USER_SRP_AUTH"}), "USER_SRP_AUTH is not enabled for the client."),
+    "CUSTOM_AUTH": (
+        frozenset({"ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"}),
+        "CUSTOM_AUTH is not enabled for the client.",
+    ),
+    "ADMIN_USER_PASSWORD_AUTH": (
+        frozenset({"ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"}),
+        "Auth flow not enabled for this client",
+    ),
+    "REFRESH_TOKEN_AUTH": (
+        frozenset({"ALLOW_REFRESH_TOKEN_AUTH"}),
+        "Refresh Token auth flow not enabled for this client",
+    ),
+    "USER_AUTH": (frozenset({"ALLOW_USER_AUTH"}), "USER_AUTH is not enabled for the client."),
+}
+_FLOW_ALIASES = {"ADMIN_NO_SRP_AUTH": "ADMIN_USER_PASSWORD_AUTH", "REFRESH_TOKEN": "REFRESH_TOKEN_AUTH"}
+_ADMIN_ONLY = frozenset({"ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"})
+_PUBLIC_ONLY = frozenset({"USER_PASSWORD_AUTH"})
+
+
+def check_flow_enabled(client: Client, flow: str) -> None:
+    """Core spec §3.2: the client's ExplicitAuthFlows decide; legacy clients always allow SRP and
+    refresh."""
+    enabled = set(client.config.get("ExplicitAuthFlows") or DEFAULT_FLOWS)
+    canonical = _FLOW_ALIASES.get(flow, flow)
+    allowed, refusal = _FLOW_RULES[canonical]
+    legacy = bool(enabled & LEGACY_FLOWS)
+    if legacy and canonical in ("USER_SRP_AUTH", "REFRESH_TOKEN_AUTH"):
+        return
+    if not enabled & allowed:
+        raise invalid_parameter(refusal)
+
+
+def required(params: Mapping[str, str] | None, key: str) -> str:
+    value = (params or {}).get(key)
+    if not value:
+        raise invalid_parameter(f"Missing required parameter {key}")
+    return value
+
+
+def _password_flow(ctx: Context, pool: Pool, client: Client, params: Mapping[str, str]) -> dict[str, Any]:
+    username = required(params, "USERNAME")
+    password = required(params, "PASSWORD")
+    check_secret_hash(client, username, params.get("SECRET_HASH"))
+    user = check_password(ctx, pool, client, find_user(ctx, pool, username), password)
+    return after_password(ctx, pool, client, user)
+
+
+def _refresh_flow(ctx: Context, pool: Pool, client: Client, params: Mapping[str, str]) -> dict[str, Any]:
+    token = required(params, "REFRESH_TOKEN")
+    user, result = tokens.refresh_tokens(ctx, pool, client, token)
+    if client.secret is not None:
+        sent = params.get("SECRET_HASH")
+        if not sent:
+            raise not_authorized(
+                f"Client {client.id} is configured with secret but SECRET_HASH was not received"
+            )
+        # Core spec §3.4 [OBS]: the refresh hash is over the internal username.
+        if not hash_matches(client.secret, user.username, client.id, sent):
+            raise not_authorized(f"SecretHash does not match for the client: {client.id}")
+    return {"ChallengeParameters": {}, "AuthenticationResult": result}
+
+
+def _initiate(ctx: Context, pool: Pool, client: Client, flow: str, params: Mapping[str, str]) -> dict[str, Any]:
+    check_flow_enabled(client, flow)
+    canonical = _FLOW_ALIASES.get(flow, flow)
+    if canonical in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH"):
+        return _password_flow(ctx, pool, client, params)
+    if canonical == "REFRESH_TOKEN_AUTH":
+        return _refresh_flow(ctx, pool, client, params)
+    raise invalid_parameter(f"AuthFlow {flow} is not implemented by this emulator yet")
+
+
+@operation("InitiateAuth")
+def initiate_auth(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
+    client = require_client(ctx, params["ClientId"])
+    pool = pool_of_client(ctx, client)
+    flow = params["AuthFlow"]
+    if flow in _ADMIN_ONLY:
+        raise invalid_parameter("Initiate Auth method not supported.")
+    return _initiate(ctx, pool, client, flow, params.get("AuthParameters") or {})
+
+
+@operation("AdminInitiateAuth")
+def admin_initiate_auth(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
+    pool = require_pool(ctx, params["UserPoolId"])
+    client = require_client(ctx, params["ClientId"], pool.id)
+    flow = params["AuthFlow"]
+    if flow in _PUBLIC_ONLY:
+        raise invalid_parameter("Initiate Auth method not supported.")
+    return _initiate(ctx, pool, client, flow, params.get("AuthParameters") or {})
+
+
+def _new_password(
+    ctx: Context, pool: Pool, client: Client, session: sessions.AuthSession, responses: Mapping[str, str]
+) -> dict[str, Any]:
+    """Answering NEW_PASSWORD_REQUIRED (core spec §6.6 [OBS])."""
+    user = users.get_by_id(ctx.conn, session.user_id or 0)
+    if user is None:
+        raise not_authorized(sessions.INVALID)
+    password = required(responses, "NEW_PASSWORD")
+    given = {k.removeprefix("userAttributes."): v for k, v in responses.items() if k.startswith("userAttributes.")}
+    schema = pool.config.get("SchemaAttributes") or []
+    allowed = writable(schema, client.config.get("WriteAttributes"))
+    for name in given:
+        if name in VERIFIED_FLAGS or name not in allowed:
+            raise not_authorized(UNWRITABLE)
+        if name in user.attributes:
+            raise not_authorized(f"Cannot modify an already provided {name}")
+    for name in missing_required(schema, user.attributes):
+        if not given.get(name):
+            raise invalid_parameter(f"Invalid attributes given, {name} is missing")
+    validate_values(schema, given, creating=False)
+    now = ctx.now()
+    updated = with_password(pool, user, password, temporary=False, now=now)
+    updated = updated.with_changes(status="CONFIRMED", attributes={**user.attributes, **given})
+    users.save_user(ctx.conn, updated)
+    sessions.consume(ctx.conn, session, now=now)
+    return first_factor_done(ctx, pool, client, updated)
+
+
+def _respond(ctx: Context, pool: Pool, client: Client, params: Mapping[str, Any]) -> dict[str, Any]:
+    responses: Mapping[str, str] = params.get("ChallengeResponses") or {}
+    session_string = params.get("Session")
+    if not session_string:
+        raise invalid_parameter("Missing required parameter Session")
+    session = sessions.load(ctx.conn, session_string, client_id=client.id, now=ctx.now())
+    if params["ChallengeName"] != session.challenge:
+        raise CognitoError("CodeMismatchException", "Invalid code or auth state for the user.")
+    username = required(responses, "USERNAME")
+    check_secret_hash(client, username, responses.get("SECRET_HASH"))
+    named = find_user(ctx, pool, username)
+    if named is None or named.id != session.user_id:
+        raise not_authorized(sessions.INVALID)
+    if session.challenge == "NEW_PASSWORD_REQUIRED":
+        return _new_password(ctx, pool, client, session, responses)
+    raise invalid_parameter(f"Challenge {session.challenge} is not implemented by this emulator yet")
+
+
+@operation("RespondToAuthChallenge")
+def respond_to_auth_challenge(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
+    client = require_client(ctx, params["ClientId"])
+    return _respond(ctx, pool_of_client(ctx, client), client, params)
+
+
+@operation("AdminRespondToAuthChallenge")
+def admin_respond_to_auth_challenge(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
+    pool = require_pool(ctx, params["UserPoolId"])
+    client = require_client(ctx, params["ClientId"], pool.id)
+    return _respond(ctx, pool, client, params)
+
+
+def _check_client_secret(client: Client, sent: str | None) -> None:
+    """GetTokensFromRefreshToken and RevokeToken take the raw secret (core spec §3.4 [INF text])."""
+    if client.secret is not None and sent != client.secret:
+        raise not_authorized("Invalid client secret.")
+
+
+@operation("GetTokensFromRefreshToken")
+def get_tokens_from_refresh_token(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
+    client = require_client(ctx, params["ClientId"])
+    pool = pool_of_client(ctx, client)
+    check_flow_enabled(client, "REFRESH_TOKEN_AUTH")
+    _check_client_secret(client, params.get("ClientSecret"))
+    _user, result = tokens.refresh_tokens(ctx, pool, client, params["RefreshToken"])
+    rotation = client.config.get("RefreshTokenRotation") or {}
+    if rotation.get("Feature") == "ENABLED":
+        grace = float(rotation.get("RetryGracePeriodSeconds") or 0)
+        result["RefreshToken"] = tokens.rotate(ctx, params["RefreshToken"], grace)
+    return {"AuthenticationResult": result}
+
+
+@operation("RevokeToken")
+def revoke_token(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
+    """Core spec §4.8: revokes the refresh token and every token of its origin; unknown tokens are
+    answered with success, RFC 7009 style [INF, Q4]."""
+    client = require_client(ctx, params["ClientId"])
+    if client.config.get("EnableTokenRevocation") is False:
+        raise CognitoError("UnsupportedOperationException", "Token revocation is not enabled for this client.")
+    _check_client_secret(client, params.get("ClientSecret"))
+    if jwt.decode_unverified(params["Token"]) is not None:
+        raise CognitoError("UnsupportedTokenTypeException", "Unsupported token type.")
+    tokens.revoke_origin_of_refresh(ctx, client, params["Token"])
+    return {}
+
+
+@operation("GlobalSignOut")
+def global_sign_out(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
+    caller = tokens.authenticate(ctx, params["AccessToken"])
+    tokens.revoke_all_of_user(ctx, caller.user)
+    return {}
+
+
+@operation("AdminUserGlobalSignOut")
+def admin_user_global_sign_out(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
+    pool = require_pool(ctx, params["UserPoolId"])
+    tokens.revoke_all_of_user(ctx, require_user(ctx, pool, params["Username"]))
+    return {}

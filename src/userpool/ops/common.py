@@ -1,0 +1,128 @@
+"""Lookups every operation area shares: pools, clients, SECRET_HASH, and finding a user by the
+`Username` a caller sends (core spec §1.6, §3.4, §6.2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.api.context import Context
+from userpool.api.errors import CognitoError, not_authorized, resource_not_found, user_not_found
+from userpool.crypto.secret_hash import hash_matches
+from userpool.store import pools, users
+from userpool.store.pools import Client, Pool
+from userpool.store.users import User
+
+
+def require_pool(ctx: Context, pool_id: str) -> Pool:
+    """Core spec §1.6: `User pool <poolId> does not exist.`"""
+    pool = pools.get_pool(ctx.conn, pool_id)
+    if pool is None:
+        raise resource_not_found(f"User pool {pool_id} does not exist.")
+    return pool
+
+
+def require_client(ctx: Context, client_id: str, pool_id: str | None = None) -> Client:
+    """Core spec §1.6 / §1.2: client ids are unique across pools, so the client names its pool."""
+    client = pools.get_client(ctx.conn, client_id)
+    if client is None or (pool_id is not None and client.pool_id != pool_id):
+        raise resource_not_found(f"User pool client {client_id} does not exist.")
+    return client
+
+
+def pool_of_client(ctx: Context, client: Client) -> Pool:
+    return require_pool(ctx, client.pool_id)
+
+
+def check_secret_hash(client: Client, username: str, sent: str | None) -> None:
+    """Core spec §3.4: a client with a secret needs a matching SECRET_HASH; without one it is ignored."""
+    if client.secret is None:
+        return
+    if not sent:
+        raise not_authorized(
+            f"Client {client.id} is configured with secret but SECRET_HASH was not received"
+        )
+    if not hash_matches(client.secret, username, client.id, sent):
+        raise not_authorized(f"Unable to verify secret hash for client {client.id}")
+
+
+def case_sensitive(pool: Pool) -> bool:
+    """`UsernameConfiguration.CaseSensitive`, `true` when omitted (core spec §6.2 [DOC BM])."""
+    cfg = pool.config.get("UsernameConfiguration") or {}
+    return bool(cfg.get("CaseSensitive", True))
+
+
+def username_key(pool: Pool, username: str) -> str:
+    return username if case_sensitive(pool) else username.lower()
+
+
+def alias_attributes(pool: Pool) -> list[str]:
+    """Attributes a user can sign in with besides the username (aliases or username attributes)."""
+    return list(pool.config.get("AliasAttributes") or pool.config.get("UsernameAttributes") or [])
+
+
+def find_user(ctx: Context, pool: Pool, name: str) -> User | None:
+    """Resolve a `Username` parameter: exact username, then a usable alias, then the sub.
+
+    Core spec §6.2 [DOC DG-ATTR, BM]: email and phone aliases resolve only while verified;
+    `preferred_username` once set. In username-attribute pools the email/phone given at sign-up
+    resolves whether verified or not (it is how the user signs in).
+    """
+    user = users.get_by_username_key(ctx.conn, pool.id, username_key(pool, name))
+    if user is not None:
+        return user
+    username_attrs = pool.config.get("UsernameAttributes") or []
+    for attr in alias_attributes(pool):
+        for user_id in users.ids_with_attribute(ctx.conn, pool.id, attr, name):
+            candidate = users.get_by_id(ctx.conn, user_id)
+            if candidate is None:
+                continue
+            if attr == "preferred_username" and not case_sensitive(pool):
+                return candidate
+            if attr == "preferred_username" and candidate.attributes.get(attr) == name:
+                return candidate
+            verified = candidate.attributes.get(f"{attr}_verified") == "true"
+            if attr in ("email", "phone_number") and (verified or attr in username_attrs):
+                return candidate
+    return users.get_by_sub(ctx.conn, pool.id, name)
+
+
+def require_user(ctx: Context, pool: Pool, name: str) -> User:
+    """Admin operations: `UserNotFoundException` `User does not exist.` (core spec §1.6)."""
+    user = find_user(ctx, pool, name)
+    if user is None:
+        raise user_not_found()
+    return user
+
+
+def attribute_list(attributes: dict[str, str], names: frozenset[str] | None = None) -> list[dict[str, str]]:
+    """Attributes as the wire's `AttributeListType`, `sub` first (core spec §10)."""
+    ordered = sorted(attributes.items(), key=lambda item: item[0] != "sub")
+    return [{"Name": k, "Value": v} for k, v in ordered if names is None or k in names or k == "sub"]
+
+
+def user_type(user: User, names: frozenset[str] | None = None) -> dict[str, Any]:
+    """A user as `UserType` (AdminCreateUser, ListUsers, ListUsersInGroup)."""
+    out: dict[str, Any] = {
+        "Username": user.username,
+        "Attributes": attribute_list(user.attributes, names),
+        "UserCreateDate": user.created_at,
+        "UserLastModifiedDate": user.modified_at,
+        "Enabled": user.enabled,
+        "UserStatus": user.status,
+    }
+    mfa_options = legacy_mfa_options(user)
+    if mfa_options:
+        out["MFAOptions"] = mfa_options
+    return out
+
+
+def legacy_mfa_options(user: User) -> list[dict[str, str]]:
+    """`MFAOptions` from the legacy SetUserSettings (MFA spec §4.3, §4.5)."""
+    if user.mfa.get("legacy_sms"):
+        return [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]
+    return []
+
+
+def raise_if(condition: bool, err: CognitoError) -> None:
+    if condition:
+        raise err

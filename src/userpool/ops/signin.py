@@ -1,0 +1,118 @@
+"""The shared steps of every sign-in: checking a password with lockout (core spec §8.1, §14),
+the NEW_PASSWORD_REQUIRED challenge (core spec §6.6), and finishing with tokens."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from userpool.api.context import Context
+from userpool.api.errors import CognitoError, not_authorized
+from userpool.domain.attributes import missing_required
+from userpool.domain.lockout import LOCKED_MESSAGE, count_after_failure, is_locked, lock_until
+from userpool.ops.passwords import password_matches
+from userpool.store import sessions, users
+from userpool.store.pools import Client, Pool
+from userpool.store.users import User
+from userpool.tokens import service as tokens
+
+INCORRECT = "Incorrect username or password."
+DEFAULT_SESSION_MINUTES = 3  # AuthSessionValidity default (MFA spec §1, §6.4)
+
+
+def prevents_existence_errors(client: Client) -> bool:
+    """`PreventUserExistenceErrors`: `LEGACY` unless the client says `ENABLED` (core spec §12)."""
+    return client.config.get("PreventUserExistenceErrors") == "ENABLED"
+
+
+def unknown_user(client: Client) -> CognitoError:
+    """Core spec §8.1 step 3 / §12: LEGACY names the missing user, ENABLED does not."""
+    if prevents_existence_errors(client):
+        return not_authorized(INCORRECT)
+    return CognitoError("UserNotFoundException", "User does not exist.")
+
+
+def record_failure(ctx: Context, user: User) -> None:
+    """Count a failed password or code towards lockout (MFA spec §6.6)."""
+    now = ctx.now()
+    failed = count_after_failure(user.failed_attempts, user.last_failure_at, now, ctx.settings.lockout)
+    users.update_columns(
+        ctx.conn,
+        user.id,
+        failed_attempts=failed,
+        last_failure_at=now,
+        lockout_until=lock_until(failed, now, ctx.settings.lockout),
+    )
+
+
+def check_password(ctx: Context, pool: Pool, client: Client, user: User | None, password: str) -> User:
+    """Core spec §8.1 steps 3-8, in order; returns the user whose password matched."""
+    if user is None:
+        raise unknown_user(client)
+    if is_locked(user.lockout_until, ctx.now()):
+        raise not_authorized(LOCKED_MESSAGE)
+    if user.status == "UNCONFIRMED":
+        raise CognitoError("UserNotConfirmedException", "User is not confirmed.")
+    if user.status == "RESET_REQUIRED":
+        if prevents_existence_errors(client):
+            raise not_authorized(INCORRECT)
+        raise CognitoError("PasswordResetRequiredException", "Password reset required for the user")
+    if not password_matches(pool, user, password):
+        record_failure(ctx, user)
+        raise not_authorized(INCORRECT, keep_changes=True)
+    if not user.enabled:
+        raise not_authorized("User is disabled.")
+    return user
+
+
+def session_lifetime(client: Client) -> float:
+    return 60.0 * int(client.config.get("AuthSessionValidity") or DEFAULT_SESSION_MINUTES)
+
+
+def new_session(ctx: Context, pool: Pool, client: Client, user: User, challenge: str, **data: Any) -> str:
+    return sessions.create(
+        ctx.conn,
+        pool_id=pool.id,
+        client_id=client.id,
+        user_id=user.id,
+        challenge=challenge,
+        data=data,
+        now=ctx.now(),
+        lifetime=session_lifetime(client),
+    )
+
+
+def new_password_required(ctx: Context, pool: Pool, client: Client, user: User) -> dict[str, Any]:
+    """The NEW_PASSWORD_REQUIRED challenge (core spec §6.6 [DOC CLI-EX])."""
+    shown = {k: v for k, v in user.attributes.items() if k != "sub"}
+    required = missing_required(pool.config.get("SchemaAttributes") or [], user.attributes)
+    return {
+        "ChallengeName": "NEW_PASSWORD_REQUIRED",
+        "Session": new_session(ctx, pool, client, user, "NEW_PASSWORD_REQUIRED"),
+        "ChallengeParameters": {
+            "USER_ID_FOR_SRP": user.username,
+            "requiredAttributes": json.dumps([f"userAttributes.{name}" for name in required]),
+            "userAttributes": json.dumps(shown),
+        },
+    }
+
+
+def after_password(ctx: Context, pool: Pool, client: Client, user: User) -> dict[str, Any]:
+    """Core spec §8.1 steps 9-10: a temporary password leads to NEW_PASSWORD_REQUIRED, any other
+    to the end of the first factor."""
+    if user.status == "FORCE_CHANGE_PASSWORD":
+        expires = user.temp_password_expires_at
+        if expires is not None and expires <= ctx.now():
+            raise not_authorized("Temporary password has expired and must be reset by an administrator.")
+        return new_password_required(ctx, pool, client, user)
+    return first_factor_done(ctx, pool, client, user)
+
+
+def first_factor_done(ctx: Context, pool: Pool, client: Client, user: User) -> dict[str, Any]:
+    """The first factor is proven: reset the lockout count and issue tokens.
+
+    The MFA decision (MFA spec §5) belongs here, between the first factor and the tokens.
+    """
+    if user.failed_attempts:
+        users.update_columns(ctx.conn, user.id, failed_attempts=0, last_failure_at=None, lockout_until=None)
+    return {"ChallengeParameters": {}, "AuthenticationResult": tokens.sign_in(ctx, pool, client, user)}

@@ -1,0 +1,87 @@
+"""Auth `Session` strings (MFA spec §6.4): random, stored by hash, single use, bound to a client."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from userpool.api.errors import not_authorized
+from userpool.store.tables import auth_sessions
+
+INVALID = "Invalid session for the user."
+EXPIRED = "Invalid session for the user, session is expired."
+USED = "Invalid session for the user, session can only be used once."
+
+
+@dataclass(frozen=True)
+class AuthSession:
+    id: str
+    pool_id: str
+    client_id: str
+    user_id: int | None
+    challenge: str
+    data: dict[str, Any]
+    created_at: float
+    expires_at: float
+    used_at: float | None
+
+
+def _hash(session: str) -> str:
+    return hashlib.sha256(session.encode()).hexdigest()
+
+
+def create(
+    conn: sa.Connection,
+    *,
+    pool_id: str,
+    client_id: str,
+    user_id: int | None,
+    challenge: str,
+    data: dict[str, Any],
+    now: float,
+    lifetime: float,
+) -> str:
+    """A new session string: URL-safe, several hundred characters like real ones (MFA spec §6.4)."""
+    session = secrets.token_urlsafe(192)
+    conn.execute(
+        auth_sessions.insert().values(
+            id=_hash(session),
+            pool_id=pool_id,
+            client_id=client_id,
+            user_id=user_id,
+            challenge=challenge,
+            data=data,
+            created_at=now,
+            expires_at=now + lifetime,
+            used_at=None,
+        )
+    )
+    return session
+
+
+def load(conn: sa.Connection, session: str, *, client_id: str, now: float) -> AuthSession:
+    """The session's row, or Cognito's error for an unknown, foreign, used or expired one."""
+    row = conn.execute(sa.select(auth_sessions).where(auth_sessions.c.id == _hash(session))).mappings().first()
+    if row is None or row["client_id"] != client_id:
+        raise not_authorized(INVALID)
+    found = AuthSession(**row)
+    if found.used_at is not None:
+        raise not_authorized(USED)
+    if found.expires_at <= now:
+        raise not_authorized(EXPIRED)
+    return found
+
+
+def consume(conn: sa.Connection, found: AuthSession, *, now: float) -> None:
+    """Mark the session used; a concurrent use that got there first makes this one fail."""
+    result = conn.execute(
+        auth_sessions.update()
+        .where(auth_sessions.c.id == found.id, auth_sessions.c.used_at.is_(None))
+        .values(used_at=now)
+    )
+    if result.rowcount != 1:
+        raise not_authorized(USED)

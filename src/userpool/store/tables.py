@@ -1,0 +1,186 @@
+"""The tables every operation reads and writes (SQLAlchemy Core, one schema for both engines).
+
+Every ceremony is a row (ARCHITECTURE idea 4): auth sessions, codes and counters live here with
+an expiry, so any server process on the same database can answer any step.
+Times are epoch seconds as floats.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+pools = sa.Table(
+    "pools",
+    metadata,
+    sa.Column("id", sa.String(55), primary_key=True),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(128), nullable=False),
+    # The pool's settings in botocore's UserPoolType member names.
+    sa.Column("config", sa.JSON, nullable=False),
+    sa.Column("id_key_pem", sa.Text, nullable=False),
+    sa.Column("access_key_pem", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("modified_at", sa.Double, nullable=False),
+)
+
+clients = sa.Table(
+    "clients",
+    metadata,
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("pool_id", sa.String(55), sa.ForeignKey("pools.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("secret", sa.String(64)),
+    # The client's settings in botocore's UserPoolClientType member names.
+    sa.Column("config", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("modified_at", sa.Double, nullable=False),
+    sa.Index("ix_clients_pool", "pool_id"),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("pool_id", sa.String(55), sa.ForeignKey("pools.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("username", sa.String(128), nullable=False),
+    # The lookup key: the username, lower-cased in case-insensitive pools (core spec §6.2).
+    sa.Column("username_key", sa.String(128), nullable=False),
+    sa.Column("sub", sa.String(36), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("modified_at", sa.Double, nullable=False),
+    # SRP credential (core spec §9.2): salt hex and verifier hex; NULL for users without a password.
+    sa.Column("password_salt", sa.String(64)),
+    sa.Column("password_verifier", sa.Text),
+    sa.Column("temp_password_expires_at", sa.Double),
+    sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_failure_at", sa.Double),
+    sa.Column("lockout_until", sa.Double),
+    # MFA settings of the user (MFA spec §1), owned by the MFA operations.
+    sa.Column("mfa", sa.JSON, nullable=False),
+    sa.UniqueConstraint("pool_id", "username_key", name="uq_users_pool_username"),
+    sa.UniqueConstraint("pool_id", "sub", name="uq_users_pool_sub"),
+)
+
+user_attributes = sa.Table(
+    "user_attributes",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("pool_id", sa.String(55), nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    # Lower-cased value for case-insensitive filters and alias lookups (core spec §11.1, §6.2).
+    sa.Column("value_key", sa.String(2048), nullable=False),
+    # Insertion order, so responses list attributes as they were given (core spec §10).
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Index("ix_user_attributes_lookup", "pool_id", "name", "value_key"),
+)
+
+groups = sa.Table(
+    "groups",
+    metadata,
+    sa.Column("pool_id", sa.String(55), sa.ForeignKey("pools.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("description", sa.String(2048)),
+    sa.Column("role_arn", sa.String(2048)),
+    sa.Column("precedence", sa.Integer),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("modified_at", sa.Double, nullable=False),
+)
+
+group_members = sa.Table(
+    "group_members",
+    metadata,
+    sa.Column("pool_id", sa.String(55), primary_key=True),
+    sa.Column("group_name", sa.String(128), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.ForeignKeyConstraint(
+        ["pool_id", "group_name"], ["groups.pool_id", "groups.name"], ondelete="CASCADE"
+    ),
+    sa.Index("ix_group_members_user", "user_id"),
+)
+
+# One row per authentication (the refresh token's origin): access, ID and refresh tokens carry its
+# `origin_jti`, so revoking the row revokes all three (core spec §4.8).
+origins = sa.Table(
+    "origins",
+    metadata,
+    sa.Column("origin_jti", sa.String(36), primary_key=True),
+    sa.Column("pool_id", sa.String(55), nullable=False),
+    sa.Column("client_id", sa.String(128), nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("refresh_hash", sa.String(64), unique=True),
+    # The refresh token this one replaced by rotation, usable until `rotated_until` (core spec §4.7).
+    sa.Column("rotated_hash", sa.String(64), unique=True),
+    sa.Column("rotated_until", sa.Double),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("device_key", sa.String(55)),
+    sa.Column("auth_time", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+    sa.Column("revoked_at", sa.Double),
+    sa.Index("ix_origins_user", "user_id"),
+)
+
+# Auth `Session` strings (MFA spec §6.4): the string's hash, what it is for, and its state.
+auth_sessions = sa.Table(
+    "auth_sessions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("pool_id", sa.String(55), nullable=False),
+    sa.Column("client_id", sa.String(128), nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE")),
+    sa.Column("challenge", sa.String(64), nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+    sa.Column("used_at", sa.Double),
+)
+
+# Single-use codes (sign-up, attribute verification, password reset): consumed by a conditional
+# UPDATE ... WHERE used_at IS NULL whose row count is checked (ARCHITECTURE idea 4).
+codes = sa.Table(
+    "codes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("pool_id", sa.String(55), nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("purpose", sa.String(64), nullable=False),
+    sa.Column("code", sa.String(16), nullable=False),
+    sa.Column("target", sa.Text),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+    sa.Column("used_at", sa.Double),
+    sa.Index("ix_codes_user_purpose", "user_id", "purpose"),
+)
+
+# Attempt and send counters (core spec §14): atomic increments keyed by a string.
+counters = sa.Table(
+    "counters",
+    metadata,
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("window_start", sa.Double, nullable=False),
+)
+
+# The outbox: every email and SMS a pool sends, written in the operation's transaction.
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("pool_id", sa.String(55), nullable=False),
+    sa.Column("channel", sa.String(8), nullable=False),
+    sa.Column("recipient", sa.String(2048), nullable=False),
+    sa.Column("subject", sa.String(2048)),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("code", sa.String(256)),
+    sa.Column("purpose", sa.String(64), nullable=False),
+    sa.Column("username", sa.String(128)),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("delivered_at", sa.Double),
+    sa.Column("delivery_error", sa.Text),
+    sa.Index("ix_messages_recipient", "recipient"),
+    sa.Index("ix_messages_pool", "pool_id"),
+)

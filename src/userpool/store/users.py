@@ -1,0 +1,145 @@
+"""Users and their attributes: load and save rows (no Cognito rules here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import sqlalchemy as sa
+
+from userpool.store.tables import user_attributes, users
+
+
+@dataclass(frozen=True)
+class User:
+    pool_id: str
+    username: str
+    username_key: str
+    sub: str
+    status: str
+    enabled: bool
+    created_at: float
+    modified_at: float
+    # Attributes in insertion order, `sub` included (core spec §10).
+    attributes: dict[str, str] = field(default_factory=dict)
+    password_salt: str | None = None
+    password_verifier: str | None = None
+    temp_password_expires_at: float | None = None
+    failed_attempts: int = 0
+    last_failure_at: float | None = None
+    lockout_until: float | None = None
+    mfa: dict[str, Any] = field(default_factory=dict)
+    id: int = 0
+
+    def with_changes(self, **changes: Any) -> User:
+        return replace(self, **changes)
+
+
+_ROW_FIELDS = (
+    "pool_id username username_key sub status enabled created_at modified_at password_salt "
+    "password_verifier temp_password_expires_at failed_attempts last_failure_at lockout_until mfa"
+).split()
+
+
+def _row_values(user: User) -> dict[str, Any]:
+    return {name: getattr(user, name) for name in _ROW_FIELDS}
+
+
+def _attribute_rows(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "user_id": user.id,
+            "pool_id": user.pool_id,
+            "name": name,
+            "value": value,
+            "value_key": value.lower()[:2048],
+            "position": position,
+        }
+        for position, (name, value) in enumerate(user.attributes.items())
+    ]
+
+
+def insert_user(conn: sa.Connection, user: User) -> User:
+    result = conn.execute(users.insert().values(**_row_values(user)))
+    (user_id,) = result.inserted_primary_key or (0,)
+    stored = replace(user, id=int(user_id))
+    rows = _attribute_rows(stored)
+    if rows:
+        conn.execute(user_attributes.insert(), rows)
+    return stored
+
+
+def save_user(conn: sa.Connection, user: User) -> None:
+    """Write every column of the user and replace its attribute rows."""
+    conn.execute(users.update().where(users.c.id == user.id).values(**_row_values(user)))
+    conn.execute(user_attributes.delete().where(user_attributes.c.user_id == user.id))
+    rows = _attribute_rows(user)
+    if rows:
+        conn.execute(user_attributes.insert(), rows)
+
+
+def update_columns(conn: sa.Connection, user_id: int, **values: Any) -> None:
+    """Update some columns without touching attributes (counters, status, password)."""
+    conn.execute(users.update().where(users.c.id == user_id).values(**values))
+
+
+def delete_user(conn: sa.Connection, user_id: int) -> None:
+    conn.execute(user_attributes.delete().where(user_attributes.c.user_id == user_id))
+    conn.execute(users.delete().where(users.c.id == user_id))
+
+
+def load_attributes(conn: sa.Connection, user_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    ids = list(user_ids)
+    out: dict[int, dict[str, str]] = {i: {} for i in ids}
+    if not ids:
+        return out
+    query = (
+        sa.select(user_attributes.c.user_id, user_attributes.c.name, user_attributes.c.value)
+        .where(user_attributes.c.user_id.in_(ids))
+        .order_by(user_attributes.c.user_id, user_attributes.c.position)
+    )
+    for user_id, name, value in conn.execute(query):
+        out[user_id][name] = value
+    return out
+
+
+def users_from_rows(conn: sa.Connection, rows: Iterable[Mapping[str, Any]]) -> list[User]:
+    """Build users from `users` rows, loading all their attributes in one query."""
+    materialised = list(rows)
+    attrs = load_attributes(conn, (row["id"] for row in materialised))
+    return [User(**dict(row), attributes=attrs[row["id"]]) for row in materialised]
+
+
+def _one(conn: sa.Connection, condition: sa.ColumnElement[bool]) -> User | None:
+    row = conn.execute(sa.select(users).where(condition)).mappings().first()
+    if row is None:
+        return None
+    return users_from_rows(conn, [row])[0]
+
+
+def get_by_id(conn: sa.Connection, user_id: int) -> User | None:
+    return _one(conn, users.c.id == user_id)
+
+
+def get_by_username_key(conn: sa.Connection, pool_id: str, key: str) -> User | None:
+    return _one(conn, sa.and_(users.c.pool_id == pool_id, users.c.username_key == key))
+
+
+def get_by_sub(conn: sa.Connection, pool_id: str, sub: str) -> User | None:
+    return _one(conn, sa.and_(users.c.pool_id == pool_id, users.c.sub == sub))
+
+
+def ids_with_attribute(conn: sa.Connection, pool_id: str, name: str, value: str) -> list[int]:
+    """Users of the pool whose attribute `name` equals `value`, compared case-insensitively."""
+    query = sa.select(user_attributes.c.user_id).where(
+        user_attributes.c.pool_id == pool_id,
+        user_attributes.c.name == name,
+        user_attributes.c.value_key == value.lower(),
+    )
+    return [int(r[0]) for r in conn.execute(query)]
+
+
+def count_users(conn: sa.Connection, pool_id: str) -> int:
+    query = sa.select(sa.func.count()).select_from(users).where(users.c.pool_id == pool_id)
+    return int(conn.execute(query).scalar_one())

@@ -1,0 +1,70 @@
+"""The HTTP edge: `POST /` for the cognito-idp protocol, the JWKS and discovery documents, health,
+and the outbox. Knows nothing about users; everything goes through `dispatch.invoke`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from userpool.api import dispatch
+from userpool.api.model import TARGET_PREFIX
+from userpool.store import outbox, pools
+from userpool.store.db import transaction
+from userpool.tokens.jwks import jwks_document, openid_configuration
+
+CONTENT_TYPE = "application/x-amz-json-1.1"
+_CREDENTIAL_REGION = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/")
+
+
+def region_of(request: Request) -> str | None:
+    """The region of a SigV4-signed call, from its credential scope (core spec §1.1)."""
+    match = _CREDENTIAL_REGION.search(request.headers.get("authorization", ""))
+    return match.group(1) if match else None
+
+
+def create_app(server: dispatch.Server) -> Starlette:
+    async def protocol(request: Request) -> Response:
+        target = request.headers.get("x-amz-target", "")
+        name = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else ""
+        body = await request.body()
+        reply = await run_in_threadpool(dispatch.invoke, server, name, body, region=region_of(request))
+        return Response(reply.body, reply.status, reply.headers, media_type=CONTENT_TYPE)
+
+    def health(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    def messages(request: Request) -> Response:
+        query = request.query_params
+        limit = int(query["limit"]) if query.get("limit", "").isdigit() else 100
+        with transaction(server.engine) as conn:
+            found = outbox.list_messages(
+                conn, pool_id=query.get("pool_id"), recipient=query.get("to"), limit=limit
+            )
+        return JSONResponse({"messages": found})
+
+    def well_known(request: Request) -> Response:
+        pool_id = request.path_params["pool_id"]
+        with transaction(server.engine) as conn:
+            pool = pools.get_pool(conn, pool_id)
+        if pool is None:
+            return JSONResponse({"message": f"User pool {pool_id} does not exist."}, 404)
+        doc: dict[str, Any]
+        if request.path_params["doc"] == "jwks.json":
+            doc = jwks_document(pool)
+        else:
+            doc = openid_configuration(server.settings.issuer(pool.id))
+        return JSONResponse(doc)
+
+    routes = [
+        Route("/", protocol, methods=["POST"]),
+        Route("/_userpool/health", health, methods=["GET"]),
+        Route("/_userpool/messages", messages, methods=["GET"]),
+        Route("/{pool_id}/.well-known/{doc:str}", well_known, methods=["GET"]),
+    ]
+    return Starlette(routes=routes)

@@ -1,0 +1,123 @@
+"""Shared fixtures: a real server on 127.0.0.1 per storage engine, and boto3 clients for it."""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import httpx
+import psycopg
+import pytest
+import uvicorn
+
+from userpool.api.dispatch import Server
+from userpool.clock import ShiftedClock
+from userpool.server import build_server
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards."""
+    name = f"userpool_test_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Running:
+    url: str
+    server: Server
+    clock: ShiftedClock
+    engine_name: str
+
+    def client(self, region: str = "us-east-1") -> Any:
+        return boto3.client(
+            "cognito-idp",
+            endpoint_url=self.url,
+            region_name=region,
+            aws_access_key_id="AKIDEXAMPLE",
+            aws_secret_access_key="secret",  # noqa: S106
+        )
+
+    def messages(self, **query: str) -> list[dict[str, Any]]:
+        reply = httpx.get(f"{self.url}/_userpool/messages", params=query)
+        reply.raise_for_status()
+        found: list[dict[str, Any]] = reply.json()["messages"]
+        return found
+
+    def last_code(self, to: str) -> str:
+        found = self.messages(to=to)
+        assert found, f"no message to {to}"
+        code = found[0]["code"]
+        assert isinstance(code, str)
+        return code
+
+
+def start_server(url: str, engine_name: str, **options: Any) -> tuple[Running, uvicorn.Server, threading.Thread]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    clock = ShiftedClock()
+    app, server = build_server(url, issuer_base=base, clock=clock, **options)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not uv.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.01)
+    return Running(base, server, clock, engine_name), uv, thread
+
+
+def stop_server(uv: uvicorn.Server, thread: threading.Thread, running: Running) -> None:
+    uv.should_exit = True
+    thread.join(timeout=10)
+    running.server.engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def running(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """One server per storage engine for the whole session; tests create their own pools."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'userpool.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    live, uv, thread = start_server(url, request.param)
+    try:
+        yield live
+    finally:
+        stop_server(uv, thread, live)
+
+
+@pytest.fixture
+def idp(running: Running) -> Any:
+    """A boto3 cognito-idp client pointed at the running server."""
+    return running.client()
+
+
+@pytest.fixture
+def clock(running: Running) -> Iterator[ShiftedClock]:
+    """The server's clock; moved forward by a test, put back afterwards."""
+    before = running.clock.offset
+    yield running.clock
+    running.clock.offset = before
