@@ -55,7 +55,7 @@ class Running:
             endpoint_url=self.url,
             region_name=region,
             aws_access_key_id="AKIDEXAMPLE",
-            aws_secret_access_key="secret",  # noqa: S106
+            aws_secret_access_key="secret",
         )
 
     def messages(self, **query: str) -> list[dict[str, Any]]:
@@ -72,7 +72,9 @@ class Running:
         return code
 
 
-def start_server(url: str, engine_name: str, **options: Any) -> tuple[Running, uvicorn.Server, threading.Thread]:
+def start_server(
+    url: str, engine_name: str, **options: Any
+) -> tuple[Running, uvicorn.Server, threading.Thread]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     clock = ShiftedClock()

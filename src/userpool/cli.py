@@ -87,8 +87,7 @@ def serve(args: argparse.Namespace, url: str) -> int:
     if url.startswith("sqlite"):
         print(f"userpool: data directory {db.default_data_dir()}", file=sys.stderr)
     print(
-        f"userpool: listening on http://{args.host}:{args.port} "
-        f"(ready in {time.monotonic() - started:.2f}s)",
+        f"userpool: listening on http://{args.host}:{args.port} (ready in {time.monotonic() - started:.2f}s)",
         file=sys.stderr,
         flush=True,
     )

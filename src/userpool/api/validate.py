@@ -224,7 +224,10 @@ def _all_of(tests: tuple[Callable[[Any], bool], ...]) -> Callable[[Any], bool]:
 class _Node:
     """A compiled shape: parses one decoded JSON value, appending constraint failures to `errors`."""
 
-    __slots__ = ()
+    __slots__ = ("hidden",)
+
+    def __init__(self, hidden: bool) -> None:
+        self.hidden = hidden  # never echo this value: it is, is inside or contains a sensitive shape
 
     def parse(self, value: Any, path: str, errors: list[str]) -> Any:
         raise NotImplementedError
@@ -235,6 +238,9 @@ class _Document(_Node):
 
     __slots__ = ()
 
+    def __init__(self) -> None:
+        super().__init__(False)
+
     def parse(self, value: Any, path: str, errors: list[str]) -> Any:
         return value
 
@@ -242,13 +248,13 @@ class _Document(_Node):
 class _Scalar(_Node):
     """A leaf shape: `convert` checks the JSON type, then the shape's constraints apply."""
 
-    __slots__ = ("accepts", "bracket", "checks", "hidden", "target")
+    __slots__ = ("accepts", "bracket", "checks", "target")
 
     def __init__(self, checks: list[_Check], hidden: bool, target: str) -> None:
+        super().__init__(hidden)
         self.checks = _ordered(checks, _ITEM_ORDER)
         self.accepts = _all_of(tuple(check.holds for check in self.checks))
         self.bracket = [check.text for check in _ordered(checks, _BRACKET_ORDER)]
-        self.hidden = hidden
         self.target = target  # the Java type named in type-mismatch messages
 
     def convert(self, value: Any) -> Any:
@@ -361,13 +367,13 @@ class _Blob(_Scalar):
 
 
 class _Collection(_Node):
-    """Shared by lists and maps: size constraints and the hidden flag."""
+    """Shared by lists and maps: size constraints and how the whole collection is echoed."""
 
-    __slots__ = ("hidden", "sizes")
+    __slots__ = ("sizes",)
 
     def __init__(self, shape: Shape, hidden: bool) -> None:
+        super().__init__(hidden)
         self.sizes = _ordered(_bounds(shape.metadata, len, "length"), _ITEM_ORDER)
-        self.hidden = hidden
 
     def shown(self, value: Any) -> str | None:
         return None if self.hidden else _display(value)
@@ -382,7 +388,7 @@ class _List(_Collection):
     __slots__ = ("member",)
 
     def __init__(self, shape: Shape, member: _Node, hidden: bool) -> None:
-        super().__init__(shape, hidden)
+        super().__init__(shape, hidden or member.hidden)
         self.member = member
 
     def parse(self, value: Any, path: str, errors: list[str]) -> Any:
@@ -405,8 +411,7 @@ class _List(_Collection):
         out = [member.convert(item) for item in value if item is not None]
         has_null = len(out) != len(value)
         if has_null or not all(map(member.accepts, out)):
-            shown = None if member.hidden else self.shown(value)
-            errors.append(_item(shown, path, member.bracket_text("Member", has_null)))
+            errors.append(_item(self.shown(value), path, member.bracket_text("Member", has_null)))
         return out
 
 
@@ -414,7 +419,7 @@ class _Map(_Collection):
     __slots__ = ("key", "value")
 
     def __init__(self, shape: Shape, key: _Scalar, value: _Node, hidden: bool) -> None:
-        super().__init__(shape, hidden)
+        super().__init__(shape, hidden or key.hidden or value.hidden)
         self.key = key
         self.value = value
 
@@ -440,8 +445,7 @@ class _Map(_Collection):
         out = {key: member.convert(item) for key, item in value.items() if item is not None}
         has_null = len(out) != len(value)
         if has_null or not all(map(member.accepts, out.values())):
-            shown = None if member.hidden else self.shown(value)
-            errors.append(_item(shown, path, member.bracket_text("Map value", has_null)))
+            errors.append(_item(self.shown(value), path, member.bracket_text("Map value", has_null)))
         return out
 
 
@@ -458,6 +462,7 @@ class _Structure(_Node):
     __slots__ = ("members",)
 
     def __init__(self, members: tuple[_Member, ...]) -> None:
+        super().__init__(any(member.node.hidden for member in members))
         self.members = members
 
     def parse(self, value: Any, path: str, errors: list[str]) -> Any:

@@ -52,3 +52,20 @@ def check_validity(config: Mapping[str, Any]) -> Validity:
     if max(found.access, found.id) > found.refresh:
         raise invalid_parameter("Invalid range for token validity.")
     return found
+
+
+def explicit(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The three validities and their units as Describe shows them (core spec §3.1 [INF output]):
+    an omitted (or 0) value becomes its default in the default unit (60 minutes, 60 minutes,
+    30 days); a given value keeps its unit, hours/hours/days when none was sent. `validity()`
+    of the result equals `validity()` of the input."""
+    units = config.get("TokenValidityUnits") or {}
+    out: dict[str, Any] = {"TokenValidityUnits": {}}
+    for kind, (member, unit_key, default, default_unit, _lo, _hi) in _RULES.items():
+        if config.get(member):
+            out[member] = int(config[member])
+            out["TokenValidityUnits"][unit_key] = units.get(unit_key) or _INPUT_UNITS[kind]
+        else:
+            out[member] = default
+            out["TokenValidityUnits"][unit_key] = default_unit
+    return out

@@ -100,7 +100,9 @@ def _refresh_flow(ctx: Context, pool: Pool, client: Client, params: Mapping[str,
     return {"ChallengeParameters": {}, "AuthenticationResult": result}
 
 
-def _initiate(ctx: Context, pool: Pool, client: Client, flow: str, params: Mapping[str, str]) -> dict[str, Any]:
+def _initiate(
+    ctx: Context, pool: Pool, client: Client, flow: str, params: Mapping[str, str]
+) -> dict[str, Any]:
     check_flow_enabled(client, flow)
     canonical = _FLOW_ALIASES.get(flow, flow)
     if canonical in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH"):
@@ -138,7 +140,9 @@ def _new_password(
     if user is None:
         raise not_authorized(sessions.INVALID)
     password = required(responses, "NEW_PASSWORD")
-    given = {k.removeprefix("userAttributes."): v for k, v in responses.items() if k.startswith("userAttributes.")}
+    given = {
+        k.removeprefix("userAttributes."): v for k, v in responses.items() if k.startswith("userAttributes.")
+    }
     schema = pool.config.get("SchemaAttributes") or []
     allowed = writable(schema, client.config.get("WriteAttributes"))
     for name in given:
@@ -215,7 +219,9 @@ def revoke_token(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     answered with success, RFC 7009 style [INF, Q4]."""
     client = require_client(ctx, params["ClientId"])
     if client.config.get("EnableTokenRevocation") is False:
-        raise CognitoError("UnsupportedOperationException", "Token revocation is not enabled for this client.")
+        raise CognitoError(
+            "UnsupportedOperationException", "Token revocation is not enabled for this client."
+        )
     _check_client_secret(client, params.get("ClientSecret"))
     if jwt.decode_unverified(params["Token"]) is not None:
         raise CognitoError("UnsupportedTokenTypeException", "Unsupported token type.")

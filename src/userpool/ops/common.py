@@ -38,9 +38,7 @@ def check_secret_hash(client: Client, username: str, sent: str | None) -> None:
     if client.secret is None:
         return
     if not sent:
-        raise not_authorized(
-            f"Client {client.id} is configured with secret but SECRET_HASH was not received"
-        )
+        raise not_authorized(f"Client {client.id} is configured with secret but SECRET_HASH was not received")
     if not hash_matches(client.secret, username, client.id, sent):
         raise not_authorized(f"Unable to verify secret hash for client {client.id}")
 

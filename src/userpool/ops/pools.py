@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from userpool.api.context import Context
 from userpool.api.dispatch import operation
@@ -20,14 +20,30 @@ from userpool.store import users as user_store
 from userpool.store.pools import Pool
 
 # Settings UpdateUserPool replaces (absent -> default); the rest are fixed at creation or kept.
-UPDATABLE = (
-    "Policies DeletionProtection LambdaConfig AutoVerifiedAttributes SmsVerificationMessage "
-    "EmailVerificationMessage EmailVerificationSubject VerificationMessageTemplate "
-    "SmsAuthenticationMessage UserAttributeUpdateSettings MfaConfiguration DeviceConfiguration "
-    "EmailConfiguration SmsConfiguration UserPoolTags AdminCreateUserConfig UserPoolAddOns "
-    "AccountRecoverySetting PoolName UserPoolTier"
-).split()
+UPDATABLE = [
+    "Policies",
+    "DeletionProtection",
+    "LambdaConfig",
+    "AutoVerifiedAttributes",
+    "SmsVerificationMessage",
+    "EmailVerificationMessage",
+    "EmailVerificationSubject",
+    "VerificationMessageTemplate",
+    "SmsAuthenticationMessage",
+    "UserAttributeUpdateSettings",
+    "MfaConfiguration",
+    "DeviceConfiguration",
+    "EmailConfiguration",
+    "SmsConfiguration",
+    "UserPoolTags",
+    "AdminCreateUserConfig",
+    "UserPoolAddOns",
+    "AccountRecoverySetting",
+    "PoolName",
+    "UserPoolTier",
+]
 FIXED = ("UsernameAttributes", "AliasAttributes", "UsernameConfiguration")
+T = TypeVar("T")
 
 
 def default_password_policy() -> dict[str, Any]:
@@ -74,7 +90,9 @@ def _settings(params: Mapping[str, Any], current: Mapping[str, Any] | None) -> d
     cfg: dict[str, Any] = {k: v for k, v in params.items() if k in UPDATABLE and k != "PoolName"}
     _check_email_configuration(params.get("EmailConfiguration"))
     cfg["Policies"] = _policies(params.get("Policies"))
-    cfg["AdminCreateUserConfig"] = _admin_create_user_config(params.get("AdminCreateUserConfig"), cfg["Policies"])
+    cfg["AdminCreateUserConfig"] = _admin_create_user_config(
+        params.get("AdminCreateUserConfig"), cfg["Policies"]
+    )
     cfg.setdefault("VerificationMessageTemplate", {"DefaultEmailOption": "CONFIRM_WITH_CODE"})
     cfg.setdefault("MfaConfiguration", "OFF")
     cfg.setdefault("EmailConfiguration", {"EmailSendingAccount": "COGNITO_DEFAULT"})
@@ -83,7 +101,9 @@ def _settings(params: Mapping[str, Any], current: Mapping[str, Any] | None) -> d
     if current is None:
         cfg.setdefault("UserPoolTier", "ESSENTIALS")  # MFA spec §1 [DOC BM]
         if params.get("UsernameAttributes") and params.get("AliasAttributes"):
-            raise invalid_parameter("Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.")
+            raise invalid_parameter(
+                "Only one of the aliasAttributes or usernameAttributes can be set in a User Pool."
+            )
         for key in FIXED:
             if key in params:
                 cfg[key] = params[key]
@@ -158,9 +178,7 @@ def update_user_pool(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 def delete_user_pool(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     pool = require_pool(ctx, params["UserPoolId"])
     if pool.config.get("DeletionProtection") == "ACTIVE":
-        raise invalid_parameter(
-            "The user pool cannot be deleted because deletion protection is activated."
-        )
+        raise invalid_parameter("The user pool cannot be deleted because deletion protection is activated.")
     store.delete_pool(ctx.conn, pool.id)
     return {}
 
@@ -210,3 +228,38 @@ def add_custom_attributes(ctx: Context, params: dict[str, Any]) -> dict[str, Any
     config = {**pool.config, "SchemaAttributes": schema}
     store.save_pool(ctx.conn, Pool(**{**pool.__dict__, "config": config, "modified_at": ctx.now()}))
     return {}
+
+
+def encode_scoped_token(scope: str, after: str) -> str:
+    """A NextToken tied to the request it continues (`scope` names operation, pool, filter...)."""
+    return encode_token(json.dumps([scope, after]))
+
+
+def decode_scoped_token(scope: str, token: str | None) -> str | None:
+    """The position a scoped NextToken carries; garbage or another request's token ->
+    `Invalid pagination token.` (core spec §11.1 [INF text])."""
+    raw = decode_token(token)
+    if raw is None:
+        return None
+    try:
+        found_scope, after = json.loads(raw)
+    except (ValueError, TypeError):
+        raise invalid_parameter("Invalid pagination token.") from None
+    if found_scope != scope or not isinstance(after, str):
+        raise invalid_parameter("Invalid pagination token.")
+    return after
+
+
+def paginate(
+    scope: str,
+    token: str | None,
+    limit: int,
+    fetch: Callable[[str | None, int], list[T]],
+    key: Callable[[T], str],
+) -> tuple[list[T], str | None]:
+    """One page of a list operation: `fetch(after, n)` returns up to n items after the position;
+    the NextToken is returned only when more items remain."""
+    found = fetch(decode_scoped_token(scope, token), limit + 1)
+    if len(found) <= limit:
+        return found, None
+    return found[:limit], encode_scoped_token(scope, key(found[limit - 1]))

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from userpool.store.tables import group_members, groups
+from userpool.store.tables import group_members, groups, users
+from userpool.store.users import User, users_from_rows
 
 
 @dataclass(frozen=True)
@@ -36,3 +37,78 @@ def groups_of_user(conn: sa.Connection, user_id: int) -> list[Group]:
         .order_by(groups.c.precedence.is_(None), groups.c.precedence, groups.c.name)
     )
     return [_group(row) for row in conn.execute(query).mappings()]
+
+
+def insert_group(conn: sa.Connection, group: Group) -> None:
+    conn.execute(groups.insert().values(**group.__dict__))
+
+
+def _key(pool_id: str, name: str) -> sa.ColumnElement[bool]:
+    return sa.and_(groups.c.pool_id == pool_id, groups.c.name == name)
+
+
+def get_group(conn: sa.Connection, pool_id: str, name: str) -> Group | None:
+    row = conn.execute(sa.select(groups).where(_key(pool_id, name))).mappings().first()
+    return None if row is None else _group(row)
+
+
+def save_group(conn: sa.Connection, group: Group) -> None:
+    values = {k: v for k, v in group.__dict__.items() if k not in ("pool_id", "name", "created_at")}
+    conn.execute(groups.update().where(_key(group.pool_id, group.name)).values(**values))
+
+
+def delete_group(conn: sa.Connection, pool_id: str, name: str) -> None:
+    conn.execute(
+        group_members.delete().where(group_members.c.pool_id == pool_id, group_members.c.group_name == name)
+    )
+    conn.execute(groups.delete().where(_key(pool_id, name)))
+
+
+def list_groups(
+    conn: sa.Connection, pool_id: str, *, after: str | None, limit: int, member: int | None = None
+) -> list[Group]:
+    """The pool's groups by name (only those of user `member` when given), after `after`."""
+    query = sa.select(groups).where(groups.c.pool_id == pool_id).order_by(groups.c.name).limit(limit)
+    if after is not None:
+        query = query.where(groups.c.name > after)
+    if member is not None:
+        members = sa.select(group_members.c.group_name).where(
+            group_members.c.pool_id == pool_id, group_members.c.user_id == member
+        )
+        query = query.where(groups.c.name.in_(members))
+    return [_group(row) for row in conn.execute(query).mappings()]
+
+
+def _membership(pool_id: str, name: str, user_id: int) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        group_members.c.pool_id == pool_id,
+        group_members.c.group_name == name,
+        group_members.c.user_id == user_id,
+    )
+
+
+def add_member(conn: sa.Connection, pool_id: str, name: str, user_id: int) -> None:
+    """Add a membership unless it exists already."""
+    found = conn.execute(
+        sa.select(group_members.c.user_id).where(_membership(pool_id, name, user_id))
+    ).first()
+    if found is None:
+        conn.execute(group_members.insert().values(pool_id=pool_id, group_name=name, user_id=user_id))
+
+
+def remove_member(conn: sa.Connection, pool_id: str, name: str, user_id: int) -> None:
+    conn.execute(group_members.delete().where(_membership(pool_id, name, user_id)))
+
+
+def members(conn: sa.Connection, pool_id: str, name: str, *, after: str | None, limit: int) -> list[User]:
+    """Users of a group ordered by their username key, after `after`."""
+    query = (
+        sa.select(users)
+        .join(group_members, group_members.c.user_id == users.c.id)
+        .where(group_members.c.pool_id == pool_id, group_members.c.group_name == name)
+        .order_by(users.c.username_key)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(users.c.username_key > after)
+    return users_from_rows(conn, [dict(row) for row in conn.execute(query).mappings()])

@@ -65,7 +65,9 @@ def create(
 
 def load(conn: sa.Connection, session: str, *, client_id: str, now: float) -> AuthSession:
     """The session's row, or Cognito's error for an unknown, foreign, used or expired one."""
-    row = conn.execute(sa.select(auth_sessions).where(auth_sessions.c.id == _hash(session))).mappings().first()
+    row = (
+        conn.execute(sa.select(auth_sessions).where(auth_sessions.c.id == _hash(session))).mappings().first()
+    )
     if row is None or row["client_id"] != client_id:
         raise not_authorized(INVALID)
     found = AuthSession(**row)

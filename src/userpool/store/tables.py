@@ -97,9 +97,7 @@ group_members = sa.Table(
     sa.Column("pool_id", sa.String(55), primary_key=True),
     sa.Column("group_name", sa.String(128), primary_key=True),
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    sa.ForeignKeyConstraint(
-        ["pool_id", "group_name"], ["groups.pool_id", "groups.name"], ondelete="CASCADE"
-    ),
+    sa.ForeignKeyConstraint(["pool_id", "group_name"], ["groups.pool_id", "groups.name"], ondelete="CASCADE"),
     sa.Index("ix_group_members_user", "user_id"),
 )
 

@@ -36,10 +36,23 @@ class User:
         return replace(self, **changes)
 
 
-_ROW_FIELDS = (
-    "pool_id username username_key sub status enabled created_at modified_at password_salt "
-    "password_verifier temp_password_expires_at failed_attempts last_failure_at lockout_until mfa"
-).split()
+_ROW_FIELDS = [
+    "pool_id",
+    "username",
+    "username_key",
+    "sub",
+    "status",
+    "enabled",
+    "created_at",
+    "modified_at",
+    "password_salt",
+    "password_verifier",
+    "temp_password_expires_at",
+    "failed_attempts",
+    "last_failure_at",
+    "lockout_until",
+    "mfa",
+]
 
 
 def _row_values(user: User) -> dict[str, Any]:
@@ -115,7 +128,7 @@ def _one(conn: sa.Connection, condition: sa.ColumnElement[bool]) -> User | None:
     row = conn.execute(sa.select(users).where(condition)).mappings().first()
     if row is None:
         return None
-    return users_from_rows(conn, [row])[0]
+    return users_from_rows(conn, [dict(row)])[0]
 
 
 def get_by_id(conn: sa.Connection, user_id: int) -> User | None:

@@ -11,8 +11,7 @@ from userpool.store.pools import Pool
 def jwks_document(pool: Pool) -> dict[str, Any]:
     """Two keys per pool: one signs ID tokens, the other access tokens (core spec §4.1)."""
     keys = [
-        jwk_for(load_private(pem.encode()).public_key())
-        for pem in (pool.id_key_pem, pool.access_key_pem)
+        jwk_for(load_private(pem.encode()).public_key()) for pem in (pool.id_key_pem, pool.access_key_pem)
     ]
     return {"keys": keys}
 

@@ -88,7 +88,8 @@ def refresh_tokens(ctx: Context, pool: Pool, client: Client, token: str) -> tupl
     """REFRESH_TOKEN_AUTH: new ID and access tokens of the same origin, no new refresh token
     (core spec §4.7). Returns the user too, for the caller's SECRET_HASH check."""
     digest = refresh.token_hash(token)
-    origin = ctx.conn.execute(sa.select(origins).where(origins.c.refresh_hash == digest)).mappings().first()
+    row = ctx.conn.execute(sa.select(origins).where(origins.c.refresh_hash == digest)).mappings().first()
+    origin: Mapping[str, Any] | None = None if row is None else dict(row)
     if origin is None:
         origin = _rotated_origin(ctx, digest)
     if origin is None or origin["client_id"] != client.id:
@@ -108,9 +109,10 @@ def refresh_tokens(ctx: Context, pool: Pool, client: Client, token: str) -> tupl
 
 def _rotated_origin(ctx: Context, digest: str) -> Mapping[str, Any] | None:
     """A refresh token replaced by rotation works until its grace period ends (core spec §4.7)."""
-    origin = ctx.conn.execute(sa.select(origins).where(origins.c.rotated_hash == digest)).mappings().first()
-    if origin is None:
+    row = ctx.conn.execute(sa.select(origins).where(origins.c.rotated_hash == digest)).mappings().first()
+    if row is None:
         return None
+    origin = dict(row)
     if (origin["rotated_until"] or 0) < ctx.now():
         raise CognitoError("RefreshTokenReuseException", "Refresh token has been invalidated by rotation")
     return origin
@@ -166,7 +168,7 @@ class Caller:
     claims: dict[str, Any]
 
 
-INVALID_ACCESS_TOKEN = "Invalid Access Token"
+INVALID_ACCESS_TOKEN = "Invalid Access Token"  # noqa: S105 (a message, not a secret)
 
 
 def authenticate(ctx: Context, token: str) -> Caller:

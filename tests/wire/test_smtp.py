@@ -1,0 +1,112 @@
+"""Email delivery by SMTP (`--smtp`): a pool's verification email reaches a real SMTP server with
+the From, Reply-To, Subject and code the pool configures, and the same code is in the outbox."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.conftest import Running, free_port, start_server, stop_server
+
+SOURCE_ARN = "arn:aws:ses:us-east-1:123456789012:identity/example.com"
+FROM = "Shop <no-reply@example.com>"
+REPLY_TO = "help@example.com"
+SUBJECT = "Your Shop code"
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        content = envelope.content
+        raw = content if isinstance(content, bytes) else str(content).encode()
+        parsed = message_from_bytes(raw, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(self.received) >= count, f"expected {count} emails, got {len(self.received)}"
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_running(inbox: tuple[Inbox, int], tmp_path: Path) -> Iterator[Running]:
+    """A dedicated SQLite server delivering email to the inbox."""
+    url = f"sqlite:///{tmp_path / 'smtp.db'}"
+    live, uv, thread = start_server(url, "sqlite", smtp_url=f"smtp://127.0.0.1:{inbox[1]}")
+    try:
+        yield live
+    finally:
+        stop_server(uv, thread, live)
+
+
+def make_pool(idp: Any) -> str:
+    pool = idp.create_user_pool(
+        PoolName="shop",
+        AutoVerifiedAttributes=["email"],
+        EmailConfiguration={
+            "EmailSendingAccount": "DEVELOPER",
+            "SourceArn": SOURCE_ARN,
+            "From": FROM,
+            "ReplyToEmailAddress": REPLY_TO,
+        },
+        VerificationMessageTemplate={
+            "DefaultEmailOption": "CONFIRM_WITH_CODE",
+            "EmailSubject": SUBJECT,
+            "EmailMessage": "Welcome to Shop, your code is {####}",
+        },
+    )
+    pool_id: str = pool["UserPool"]["Id"]
+    return pool_id
+
+
+def test_sign_up_code_is_delivered_by_smtp(smtp_running: Running, inbox: tuple[Inbox, int]) -> None:
+    handler = inbox[0]
+    idp = smtp_running.client()
+    pool_id = make_pool(idp)
+    client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="web")["UserPoolClient"][
+        "ClientId"
+    ]
+    reply = idp.sign_up(
+        ClientId=client_id,
+        Username="dana",
+        Password="Correct-Horse-1",
+        UserAttributes=[{"Name": "email", "Value": "dana@example.net"}],
+    )
+    assert reply["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+
+    handler.wait_for(1)
+    mail_from, rcpt_tos, email = handler.received[0]
+    code = smtp_running.last_code("dana@example.net")
+    assert (mail_from, rcpt_tos) == ("no-reply@example.com", ["dana@example.net"])
+    assert (email["From"], email["Reply-To"], email["To"]) == (FROM, REPLY_TO, "dana@example.net")
+    assert email["Subject"] == SUBJECT
+    body = email.get_body(preferencelist=("plain",))
+    assert body is not None
+    assert body.get_content().strip() == f"Welcome to Shop, your code is {code}"
+    assert len(handler.received) == 1
