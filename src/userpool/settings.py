@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
+
+from userpool.domain.mfa.switches import DEFAULT_SWITCHES, Switches
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,10 @@ class Settings:
     # `smtp://[user:password@]host[:port][?tls=starttls|ssl]`; None keeps email in the outbox only.
     smtp_url: str | None = None
     lockout: Lockout = field(default_factory=Lockout)
+    # Which MFA decision model runs (MFA spec §5.3 `observed`, §5.7 `documented`), and the
+    # contested rules of MFA spec §12.
+    mfa_model: Literal["observed", "documented"] = "observed"
+    switches: Switches = DEFAULT_SWITCHES
 
     def issuer(self, pool_id: str) -> str:
         if self.aws_issuer:

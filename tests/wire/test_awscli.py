@@ -3,9 +3,6 @@ group and sign-out journey, with --endpoint-url and with AWS_ENDPOINT_URL_COGNIT
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import subprocess
 import sys
@@ -17,10 +14,9 @@ import jwt
 import pytest
 
 from tests.conftest import Running
+from tests.wire.helpers import FLOWS, PASSWORD, secret_hash
 
 AWS = Path(sys.executable).parent / "aws"
-PASSWORD = "Correct-Horse-1"
-FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 
 
 @dataclass
@@ -70,8 +66,7 @@ class App:
     secret: str
 
     def secret_hash(self, username: str) -> str:
-        digest = hmac.new(self.secret.encode(), (username + self.client_id).encode(), hashlib.sha256).digest()
-        return base64.b64encode(digest).decode()
+        return secret_hash(self.secret, username, self.client_id)
 
     def auth(self, username: str, password: str) -> str:
         return as_json(USERNAME=username, PASSWORD=password, SECRET_HASH=self.secret_hash(username))

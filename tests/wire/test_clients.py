@@ -274,7 +274,7 @@ def test_update_keeps_the_name_when_omitted(idp: Any) -> None:
 def test_update_checks_like_create(idp: Any) -> None:
     pool_id = make_pool(idp)
     client_id = make_client(idp, pool_id)["ClientId"]
-    for options, expected in [
+    cases: list[tuple[dict[str, Any], tuple[str, str]]] = [
         ({"AccessTokenValidity": 25}, INVALID_RANGE),
         (
             {"ExplicitAuthFlows": ["CUSTOM_AUTH_FLOW_ONLY", "ALLOW_CUSTOM_AUTH"]},
@@ -291,7 +291,8 @@ def test_update_checks_like_create(idp: Any) -> None:
             {"ReadAttributes": ["custom:x"]},
             ("InvalidParameterException", "Invalid read attributes specified while updating a client"),
         ),
-    ]:
+    ]
+    for options, expected in cases:
         with pytest.raises(ClientError) as err:
             idp.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, **options)
         assert error_of(err) == expected

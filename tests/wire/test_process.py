@@ -21,11 +21,10 @@ import psycopg
 import pytest
 
 from tests.conftest import PG_ADMIN, free_port
+from tests.wire.helpers import FLOWS, PASSWORD, admin_user, attrs, make_client, sign_in
 
-PASSWORD = "Correct-Horse-1"
 # uvicorn shuts down gracefully on SIGTERM and then re-raises the signal, so either exit is clean.
 CLEAN_EXIT = (0, -signal.SIGTERM)
-FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 
 
 class ServerProcess:
@@ -148,13 +147,8 @@ def claims_of(token: str) -> dict[str, Any]:
     return found
 
 
-def sign_in(idp: Any, client_id: str, username: str, password: str = PASSWORD) -> dict[str, Any]:
-    reply = idp.initiate_auth(
-        ClientId=client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": username, "PASSWORD": password},
-    )
-    result: dict[str, Any] = reply["AuthenticationResult"]
+def tokens_of(idp: Any, client_id: str, username: str) -> dict[str, Any]:
+    result: dict[str, Any] = sign_in(idp, client_id, username)["AuthenticationResult"]
     return result
 
 
@@ -198,18 +192,11 @@ def test_migrate_creates_the_schema_and_is_repeatable(tmp_path: Path) -> None:
 def populate(idp: Any) -> dict[str, Any]:
     """A pool, a client, a user with a permanent password in a group, and that user's tokens."""
     pool_id = idp.create_user_pool(PoolName="persist")["UserPool"]["Id"]
-    client = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=FLOWS)
-    client_id = client["UserPoolClient"]["ClientId"]
-    idp.admin_create_user(
-        UserPoolId=pool_id,
-        Username="alice",
-        UserAttributes=[{"Name": "email", "Value": "alice@example.com"}],
-        MessageAction="SUPPRESS",
-    )
-    idp.admin_set_user_password(UserPoolId=pool_id, Username="alice", Password=PASSWORD, Permanent=True)
+    client_id, _ = make_client(idp, pool_id)
+    admin_user(idp, pool_id, "alice", email="alice@example.com")
     idp.create_group(UserPoolId=pool_id, GroupName="admins", Description="the admins")
     idp.admin_add_user_to_group(UserPoolId=pool_id, Username="alice", GroupName="admins")
-    tokens = sign_in(idp, client_id, "alice")
+    tokens = tokens_of(idp, client_id, "alice")
     return {"pool_id": pool_id, "client_id": client_id, "tokens": tokens}
 
 
@@ -219,7 +206,7 @@ def invite(idp: Any, pool_id: str) -> str:
     idp.admin_create_user(
         UserPoolId=pool_id,
         Username="bob",
-        UserAttributes=[{"Name": "email", "Value": "bob@example.com"}],
+        UserAttributes=attrs(email="bob@example.com"),
         TemporaryPassword=temporary,
         DesiredDeliveryMediums=["EMAIL"],
     )
@@ -250,7 +237,7 @@ def check_tokens_survived(idp: Any, state: dict[str, Any]) -> None:
         AuthParameters={"REFRESH_TOKEN": old["RefreshToken"]},
     )["AuthenticationResult"]
     assert claims_of(refreshed["AccessToken"])["sub"] == claims_of(old["AccessToken"])["sub"]
-    fresh = sign_in(idp, client_id, "alice")
+    fresh = tokens_of(idp, client_id, "alice")
     assert claims_of(fresh["IdToken"])["cognito:groups"] == ["admins"]
 
 
@@ -287,21 +274,19 @@ def test_two_processes_share_one_postgres_database(launch: Launcher, fresh_postg
     one, other = launch(fresh_postgres, *shared), launch(fresh_postgres, *shared)
     idp_one, idp_other = one.client(), other.client()
     pool_id = idp_one.create_user_pool(PoolName="shared", AutoVerifiedAttributes=["email"])["UserPool"]["Id"]
-    client_id = idp_one.create_user_pool_client(
-        UserPoolId=pool_id, ClientName="app", ExplicitAuthFlows=FLOWS
-    )["UserPoolClient"]["ClientId"]
+    client_id, _ = make_client(idp_one, pool_id)
 
     idp_one.sign_up(
         ClientId=client_id,
         Username="carol",
         Password=PASSWORD,
-        UserAttributes=[{"Name": "email", "Value": "carol@example.com"}],
+        UserAttributes=attrs(email="carol@example.com"),
     )
     # The outbox is in the database too: the other process serves the code.
     found = httpx.get(f"{other.url}/_userpool/messages", params={"to": "carol@example.com"}).json()
     code = found["messages"][0]["code"]
     idp_other.confirm_sign_up(ClientId=client_id, Username="carol", ConfirmationCode=code)
-    tokens = sign_in(idp_other, client_id, "carol")
+    tokens = tokens_of(idp_other, client_id, "carol")
     # Keys live in the database: a token issued by one process is accepted by the other.
     assert idp_one.get_user(AccessToken=tokens["AccessToken"])["Username"] == "carol"
     assert idp_one.admin_get_user(UserPoolId=pool_id, Username="carol")["UserStatus"] == "CONFIRMED"

@@ -85,13 +85,17 @@ def make_pool(idp: Any) -> str:
     return pool_id
 
 
+def make_client(idp: Any, pool_id: str) -> str:
+    client = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="web")
+    client_id: str = client["UserPoolClient"]["ClientId"]
+    return client_id
+
+
 def test_sign_up_code_is_delivered_by_smtp(smtp_running: Running, inbox: tuple[Inbox, int]) -> None:
     handler = inbox[0]
     idp = smtp_running.client()
     pool_id = make_pool(idp)
-    client_id = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="web")["UserPoolClient"][
-        "ClientId"
-    ]
+    client_id = make_client(idp, pool_id)
     reply = idp.sign_up(
         ClientId=client_id,
         Username="dana",
@@ -110,3 +114,22 @@ def test_sign_up_code_is_delivered_by_smtp(smtp_running: Running, inbox: tuple[I
     assert body is not None
     assert body.get_content().strip() == f"Welcome to Shop, your code is {code}"
     assert len(handler.received) == 1
+
+
+def test_unreachable_smtp_server_does_not_fail_the_operation(tmp_path: Path) -> None:
+    """Delivery runs after commit: a refused connection is logged, the code stays in the outbox."""
+    url = f"sqlite:///{tmp_path / 'down.db'}"
+    live, uv, thread = start_server(url, "sqlite", smtp_url=f"smtp://127.0.0.1:{free_port()}")
+    try:
+        idp = live.client()
+        pool_id = make_pool(idp)
+        client_id = make_client(idp, pool_id)
+        idp.sign_up(
+            ClientId=client_id,
+            Username="eve",
+            Password="Correct-Horse-1",
+            UserAttributes=[{"Name": "email", "Value": "eve@example.net"}],
+        )
+        assert live.last_code("eve@example.net").isdigit()
+    finally:
+        stop_server(uv, thread, live)

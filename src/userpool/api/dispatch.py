@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -57,11 +58,22 @@ class Server:
     settings: Settings
 
 
+# What an HTTP header value may hold (h11's field-value: visible Latin-1, inner spaces and tabs).
+_NOT_IN_HEADER = re.compile(r"[^\t\x20-\x7e\x80-\xff]")
+# HTTP clients cap a response head (h11: 16 KiB, http.client: 64 KiB a line); the body has it all.
+_HEADER_MESSAGE_MAX = 2048
+
+
+def header_text(message: str) -> str:
+    """`message` as a valid header value: a validation message echoes the caller's raw value,
+    which may hold CR, LF, NUL, non-Latin-1 text or 100 KiB (the body always carries the full text)."""
+    return _NOT_IN_HEADER.sub("?", message)[:_HEADER_MESSAGE_MAX].strip(" \t")
+
+
 def _error_reply(err: CognitoError, request_id: str) -> Reply:
     headers = {"x-amzn-RequestId": request_id, "x-amzn-ErrorType": f"{err.code}:"}
     if err.message is not None:
-        # Header values must be latin-1; the body always carries the full text.
-        headers["x-amzn-ErrorMessage"] = err.message.encode("latin-1", "replace").decode("latin-1")
+        headers["x-amzn-ErrorMessage"] = header_text(err.message)
     return Reply(err.status, json.dumps(err.body()).encode(), headers)
 
 

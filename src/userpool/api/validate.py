@@ -36,6 +36,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -84,16 +85,40 @@ def validation_sentence(items: list[str]) -> str:
 
 
 def _decode(body: bytes) -> dict[str, Any]:
-    """The body's top-level JSON object; an empty body is `{}` (core spec §1.5)."""
+    """The body's top-level JSON object; an empty body is `{}` (core spec §1.5).
+
+    Text no store can hold is malformed too [INF]: a lone UTF-16 surrogate (`"\\ud800"`, which no
+    UTF-8 encoder accepts) or a NUL character (which PostgreSQL text refuses) anywhere in the body.
+    """
     if not body or body.isspace():
         return {}
     try:
-        document = json.loads(body, parse_constant=_reject_constant)
+        text = body.decode(json.detect_encoding(body), "surrogatepass")  # as json.loads(bytes) does
+        document = json.loads(text, parse_constant=_reject_constant)
+        if _UNSTORABLE_HINT.search(text) and _unstorable(document):
+            raise ValueError("unstorable text")
     except (ValueError, RecursionError):
         raise CognitoError(SERIALIZATION) from None
     if type(document) is not dict:
         raise CognitoError(SERIALIZATION)
     return document
+
+
+# A cheap test on the raw text before walking the document: a NUL or surrogate escape, or a raw
+# surrogate (bytes decoded with `surrogatepass`). Escaped backslashes make it a hint, not a proof.
+_UNSTORABLE_HINT = re.compile(r"\\u(?:0000|[dD][89abcdefABCDEF])|[\ud800-\udfff]")
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def _unstorable(value: Any) -> bool:
+    """Whether a decoded JSON value holds a NUL or a lone surrogate in any key or string."""
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_unstorable(key) or _unstorable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(item) for item in value)
+    return False
 
 
 def _reject_constant(name: str) -> NoReturn:

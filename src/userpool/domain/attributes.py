@@ -38,6 +38,8 @@ STANDARD_ATTRIBUTES: tuple[str, ...] = (
     "profile", "picture", "website", "email", "email_verified", "gender", "birthdate", "zoneinfo",
     "locale", "phone_number", "phone_number_verified", "address", "updated_at",
 )  # fmt: skip
+# core spec §6.3, §7.7 [OBS]: a write outside the client's WriteAttributes.
+UNWRITABLE = "A client attempted to write unauthorized attribute"
 VERIFIED_FLAGS = frozenset({"email_verified", "phone_number_verified"})
 CUSTOM_PREFIXES = ("custom:", "dev:")
 #: core spec §6.3 [DOC BM, DG-ATTR]: at most 50 custom attributes per pool.

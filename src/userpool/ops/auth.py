@@ -12,7 +12,7 @@ from userpool.api.dispatch import operation
 from userpool.api.errors import CognitoError, invalid_parameter, not_authorized
 from userpool.crypto import jwt
 from userpool.crypto.secret_hash import hash_matches
-from userpool.domain.attributes import VERIFIED_FLAGS, missing_required, validate_values, writable
+from userpool.domain.mfa import FirstFactor
 from userpool.ops.common import (
     check_secret_hash,
     find_user,
@@ -21,15 +21,13 @@ from userpool.ops.common import (
     require_pool,
     require_user,
 )
-from userpool.ops.passwords import with_password
-from userpool.ops.signin import after_password, check_password, first_factor_done
-from userpool.store import sessions, users
+from userpool.ops.flow import after_password, required, respond
+from userpool.ops.signin import check_password
 from userpool.store.pools import Client, Pool
 from userpool.tokens import service as tokens
 
 DEFAULT_FLOWS = ("ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH")
 LEGACY_FLOWS = frozenset({"ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH", "CUSTOM_AUTH_FLOW_ONLY"})
-UNWRITABLE = "A client attempted to write unauthorized attribute"
 
 # AuthFlow -> (values that allow it, refusal message); core spec §3.2 [OBS messages].
 _FLOW_RULES: dict[str, tuple[frozenset[str], str]] = {
@@ -70,19 +68,14 @@ def check_flow_enabled(client: Client, flow: str) -> None:
         raise invalid_parameter(refusal)
 
 
-def required(params: Mapping[str, str] | None, key: str) -> str:
-    value = (params or {}).get(key)
-    if not value:
-        raise invalid_parameter(f"Missing required parameter {key}")
-    return value
-
-
-def _password_flow(ctx: Context, pool: Pool, client: Client, params: Mapping[str, str]) -> dict[str, Any]:
+def _password_flow(
+    ctx: Context, pool: Pool, client: Client, params: Mapping[str, str], *, public: bool
+) -> dict[str, Any]:
     username = required(params, "USERNAME")
     password = required(params, "PASSWORD")
     check_secret_hash(client, username, params.get("SECRET_HASH"))
     user = check_password(ctx, pool, client, find_user(ctx, pool, username), password)
-    return after_password(ctx, pool, client, user)
+    return after_password(ctx, pool, client, user, FirstFactor.PASSWORD, public=public)
 
 
 def _refresh_flow(ctx: Context, pool: Pool, client: Client, params: Mapping[str, str]) -> dict[str, Any]:
@@ -101,12 +94,12 @@ def _refresh_flow(ctx: Context, pool: Pool, client: Client, params: Mapping[str,
 
 
 def _initiate(
-    ctx: Context, pool: Pool, client: Client, flow: str, params: Mapping[str, str]
+    ctx: Context, pool: Pool, client: Client, flow: str, params: Mapping[str, str], *, public: bool
 ) -> dict[str, Any]:
     check_flow_enabled(client, flow)
     canonical = _FLOW_ALIASES.get(flow, flow)
     if canonical in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH"):
-        return _password_flow(ctx, pool, client, params)
+        return _password_flow(ctx, pool, client, params, public=public)
     if canonical == "REFRESH_TOKEN_AUTH":
         return _refresh_flow(ctx, pool, client, params)
     raise invalid_parameter(f"AuthFlow {flow} is not implemented by this emulator yet")
@@ -119,7 +112,7 @@ def initiate_auth(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     flow = params["AuthFlow"]
     if flow in _ADMIN_ONLY:
         raise invalid_parameter("Initiate Auth method not supported.")
-    return _initiate(ctx, pool, client, flow, params.get("AuthParameters") or {})
+    return _initiate(ctx, pool, client, flow, params.get("AuthParameters") or {}, public=True)
 
 
 @operation("AdminInitiateAuth")
@@ -129,68 +122,20 @@ def admin_initiate_auth(ctx: Context, params: dict[str, Any]) -> Mapping[str, An
     flow = params["AuthFlow"]
     if flow in _PUBLIC_ONLY:
         raise invalid_parameter("Initiate Auth method not supported.")
-    return _initiate(ctx, pool, client, flow, params.get("AuthParameters") or {})
-
-
-def _new_password(
-    ctx: Context, pool: Pool, client: Client, session: sessions.AuthSession, responses: Mapping[str, str]
-) -> dict[str, Any]:
-    """Answering NEW_PASSWORD_REQUIRED (core spec §6.6 [OBS])."""
-    user = users.get_by_id(ctx.conn, session.user_id or 0)
-    if user is None:
-        raise not_authorized(sessions.INVALID)
-    password = required(responses, "NEW_PASSWORD")
-    given = {
-        k.removeprefix("userAttributes."): v for k, v in responses.items() if k.startswith("userAttributes.")
-    }
-    schema = pool.config.get("SchemaAttributes") or []
-    allowed = writable(schema, client.config.get("WriteAttributes"))
-    for name in given:
-        if name in VERIFIED_FLAGS or name not in allowed:
-            raise not_authorized(UNWRITABLE)
-        if name in user.attributes:
-            raise not_authorized(f"Cannot modify an already provided {name}")
-    for name in missing_required(schema, user.attributes):
-        if not given.get(name):
-            raise invalid_parameter(f"Invalid attributes given, {name} is missing")
-    validate_values(schema, given, creating=False)
-    now = ctx.now()
-    updated = with_password(pool, user, password, temporary=False, now=now)
-    updated = updated.with_changes(status="CONFIRMED", attributes={**user.attributes, **given})
-    users.save_user(ctx.conn, updated)
-    sessions.consume(ctx.conn, session, now=now)
-    return first_factor_done(ctx, pool, client, updated)
-
-
-def _respond(ctx: Context, pool: Pool, client: Client, params: Mapping[str, Any]) -> dict[str, Any]:
-    responses: Mapping[str, str] = params.get("ChallengeResponses") or {}
-    session_string = params.get("Session")
-    if not session_string:
-        raise invalid_parameter("Missing required parameter Session")
-    session = sessions.load(ctx.conn, session_string, client_id=client.id, now=ctx.now())
-    if params["ChallengeName"] != session.challenge:
-        raise CognitoError("CodeMismatchException", "Invalid code or auth state for the user.")
-    username = required(responses, "USERNAME")
-    check_secret_hash(client, username, responses.get("SECRET_HASH"))
-    named = find_user(ctx, pool, username)
-    if named is None or named.id != session.user_id:
-        raise not_authorized(sessions.INVALID)
-    if session.challenge == "NEW_PASSWORD_REQUIRED":
-        return _new_password(ctx, pool, client, session, responses)
-    raise invalid_parameter(f"Challenge {session.challenge} is not implemented by this emulator yet")
+    return _initiate(ctx, pool, client, flow, params.get("AuthParameters") or {}, public=False)
 
 
 @operation("RespondToAuthChallenge")
 def respond_to_auth_challenge(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     client = require_client(ctx, params["ClientId"])
-    return _respond(ctx, pool_of_client(ctx, client), client, params)
+    return respond(ctx, pool_of_client(ctx, client), client, params, public=True)
 
 
 @operation("AdminRespondToAuthChallenge")
 def admin_respond_to_auth_challenge(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     pool = require_pool(ctx, params["UserPoolId"])
     client = require_client(ctx, params["ClientId"], pool.id)
-    return _respond(ctx, pool, client, params)
+    return respond(ctx, pool, client, params, public=False)
 
 
 def _check_client_secret(client: Client, sent: str | None) -> None:

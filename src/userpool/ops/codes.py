@@ -4,14 +4,17 @@ Cognito's exact errors, and the attempt and send limits around both (core spec �
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from userpool.api.context import Context
 from userpool.api.errors import CognitoError
 from userpool.delivery import sender
+from userpool.domain import templates
 from userpool.domain.ids import new_code
 from userpool.domain.masking import mask_destination
+from userpool.domain.recovery import recovery_destination
 from userpool.domain.templates import render
 from userpool.domain.usernames import looks_like_email, looks_like_phone
 from userpool.store import codes as code_store
@@ -27,8 +30,8 @@ ATTEMPT_LIMIT = "Attempt limit exceeded, please try after some time."
 
 # Code purposes (the `codes.purpose` column and the counters' keys).
 SIGN_UP = "sign_up"
-RESET_PASSWORD = "reset_password"
-CHANGE_PASSWORD = "change_password"  # only a counter: wrong previous passwords (core spec §14)
+RESET_PASSWORD = "reset_password"  # noqa: S105 (a purpose, not a password)
+CHANGE_PASSWORD = "change_password"  # noqa: S105 - only a counter: wrong previous passwords (core spec §14)
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -79,6 +82,25 @@ def destination_of(user: User, attribute: str) -> Destination | None:
     return Destination(attribute, value) if value else None
 
 
+def target_of(row: Code) -> Destination | None:
+    """Where a stored code was sent (its `target`: `[attribute, value]`)."""
+    try:
+        attribute, value = json.loads(row.target or "")
+    except (ValueError, TypeError):
+        return None
+    return Destination(str(attribute), str(value))
+
+
+def pending_destination(ctx: Context, user: User, attribute: str) -> Destination | None:
+    """A value waiting for verification before it replaces `attribute` (core spec §7.6): the
+    target of the user's open verification code when it differs from the current value."""
+    row = code_store.newest_open(ctx.conn, user.id, verify_purpose(attribute), now=ctx.now())
+    dest = None if row is None else target_of(row)
+    if dest is None or dest.value == user.attributes.get(attribute):
+        return None
+    return dest
+
+
 def deliver(
     ctx: Context,
     pool: Pool,
@@ -125,15 +147,18 @@ def issue(
     dest: Destination,
     template: tuple[str, str, str],
     lifetime: float,
+    limited: bool = True,
 ) -> dict[str, str]:
     """A new code for `purpose`, replacing older ones, sent to `dest`; returns CodeDeliveryDetails.
 
-    More than SEND_LIMIT sends in SEND_WINDOW -> LimitExceededException (core spec §14).
+    `limited`: more than SEND_LIMIT sends in SEND_WINDOW -> LimitExceededException (core spec §14);
+    off for operations that do not declare that exception.
     """
     now = ctx.now()
-    sent = counters.hit(ctx.conn, _key(pool, user, "sends", purpose), now=now, window=SEND_WINDOW, sliding=False)
-    if sent > SEND_LIMIT:
-        raise limit_exceeded()
+    if limited:
+        key = _key(pool, user, "sends", purpose)
+        if counters.hit(ctx.conn, key, now=now, window=SEND_WINDOW, sliding=False) > SEND_LIMIT:
+            raise limit_exceeded()
     code = new_code()
     code_store.prune(ctx.conn, user.id, purpose, before=now - RETENTION)
     # core spec §6.8 [OBS GH-amplify-ui-6678]: a new code invalidates the older ones.
@@ -144,7 +169,7 @@ def issue(
         user_id=user.id,
         purpose=purpose,
         code=code,
-        target=dest.value,
+        target=json.dumps([dest.attribute, dest.value]),
         now=now,
         expires_at=now + lifetime,
     )
@@ -161,7 +186,9 @@ def refuse_if_limited(ctx: Context, pool: Pool, user: User, purpose: str) -> Non
 
 def count_wrong(ctx: Context, pool: Pool, user: User, purpose: str) -> None:
     """Record one wrong attempt; the window restarts with every failure."""
-    counters.hit(ctx.conn, _key(pool, user, "wrong", purpose), now=ctx.now(), window=WRONG_WINDOW, sliding=True)
+    counters.hit(
+        ctx.conn, _key(pool, user, "wrong", purpose), now=ctx.now(), window=WRONG_WINDOW, sliding=True
+    )
 
 
 def forget_wrong(ctx: Context, pool: Pool, user: User, purpose: str) -> None:
@@ -204,3 +231,30 @@ def simulated_details(pool: Pool, username: str) -> dict[str, Any]:
         digits = str(int(digest[:8], 16))[-4:].zfill(4)
         return Destination("phone_number", "+1555555" + digits).details()
     return Destination("email", f"{username[:1]}@{digest[:1]}.com").details()
+
+
+def reset_channel(pool: Pool, user: User) -> str | None:
+    """The attribute a reset code goes to, `ADMIN_ONLY`, or None (MFA spec §3.3, one rule in
+    domain/recovery.py); "SMS/email MFA activated" reads the user's explicitly enabled factors."""
+    enabled = user.mfa.get("enabled") or []
+    return recovery_destination(pool.config.get("AccountRecoverySetting"), user.attributes, enabled)
+
+
+def send_reset_code(ctx: Context, pool: Pool, user: User, attribute: str) -> dict[str, str]:
+    """A password-reset code (1 h) to the user's `attribute` (ForgotPassword, AdminResetUserPassword)."""
+    dest = Destination(attribute, user.attributes[attribute])
+    template = templates.forgot_password(pool.config)
+    return issue(
+        ctx, pool, user, purpose=RESET_PASSWORD, dest=dest, template=template, lifetime=RESET_LIFETIME
+    )
+
+
+def send_verification_code(
+    ctx: Context, pool: Pool, user: User, dest: Destination, *, purpose: str, limited: bool = True
+) -> dict[str, str]:
+    """A sign-up or attribute-verification code (24 h) with the pool's verification template."""
+    lifetime = SIGN_UP_LIFETIME if purpose == SIGN_UP else VERIFY_LIFETIME
+    template = templates.verification(pool.config)
+    return issue(
+        ctx, pool, user, purpose=purpose, dest=dest, template=template, lifetime=lifetime, limited=limited
+    )

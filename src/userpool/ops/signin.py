@@ -1,20 +1,17 @@
-"""The shared steps of every sign-in: checking a password with lockout (core spec §8.1, §14),
+"""The shared first steps of every sign-in: checking a password with lockout (core spec §8.1, §14)
 the NEW_PASSWORD_REQUIRED challenge (core spec §6.6), and finishing with tokens."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from userpool.api.context import Context
 from userpool.api.errors import CognitoError, not_authorized
-from userpool.domain.attributes import missing_required
 from userpool.domain.lockout import LOCKED_MESSAGE, count_after_failure, is_locked, lock_until
 from userpool.ops.passwords import password_matches
 from userpool.store import sessions, users
 from userpool.store.pools import Client, Pool
 from userpool.store.users import User
-from userpool.tokens import service as tokens
 
 INCORRECT = "Incorrect username or password."
 DEFAULT_SESSION_MINUTES = 3  # AuthSessionValidity default (MFA spec §1, §6.4)
@@ -80,39 +77,3 @@ def new_session(ctx: Context, pool: Pool, client: Client, user: User, challenge:
         now=ctx.now(),
         lifetime=session_lifetime(client),
     )
-
-
-def new_password_required(ctx: Context, pool: Pool, client: Client, user: User) -> dict[str, Any]:
-    """The NEW_PASSWORD_REQUIRED challenge (core spec §6.6 [DOC CLI-EX])."""
-    shown = {k: v for k, v in user.attributes.items() if k != "sub"}
-    required = missing_required(pool.config.get("SchemaAttributes") or [], user.attributes)
-    return {
-        "ChallengeName": "NEW_PASSWORD_REQUIRED",
-        "Session": new_session(ctx, pool, client, user, "NEW_PASSWORD_REQUIRED"),
-        "ChallengeParameters": {
-            "USER_ID_FOR_SRP": user.username,
-            "requiredAttributes": json.dumps([f"userAttributes.{name}" for name in required]),
-            "userAttributes": json.dumps(shown),
-        },
-    }
-
-
-def after_password(ctx: Context, pool: Pool, client: Client, user: User) -> dict[str, Any]:
-    """Core spec §8.1 steps 9-10: a temporary password leads to NEW_PASSWORD_REQUIRED, any other
-    to the end of the first factor."""
-    if user.status == "FORCE_CHANGE_PASSWORD":
-        expires = user.temp_password_expires_at
-        if expires is not None and expires <= ctx.now():
-            raise not_authorized("Temporary password has expired and must be reset by an administrator.")
-        return new_password_required(ctx, pool, client, user)
-    return first_factor_done(ctx, pool, client, user)
-
-
-def first_factor_done(ctx: Context, pool: Pool, client: Client, user: User) -> dict[str, Any]:
-    """The first factor is proven: reset the lockout count and issue tokens.
-
-    The MFA decision (MFA spec §5) belongs here, between the first factor and the tokens.
-    """
-    if user.failed_attempts:
-        users.update_columns(ctx.conn, user.id, failed_attempts=0, last_failure_at=None, lockout_until=None)
-    return {"ChallengeParameters": {}, "AuthenticationResult": tokens.sign_in(ctx, pool, client, user)}

@@ -77,13 +77,19 @@ def prune(conn: sa.Connection, user_id: int, purpose: str, *, before: float) -> 
 
 
 def _latest(conn: sa.Connection, condition: sa.ColumnElement[bool]) -> Code | None:
-    row = conn.execute(sa.select(codes).where(condition).order_by(codes.c.id.desc()).limit(1)).mappings().first()
+    row = (
+        conn.execute(sa.select(codes).where(condition).order_by(codes.c.id.desc()).limit(1))
+        .mappings()
+        .first()
+    )
     return None if row is None else Code(**row)
 
 
 def find(conn: sa.Connection, user_id: int, purpose: str, code: str) -> Code | None:
     """The newest row of the user for `purpose` with this code, used or not."""
-    return _latest(conn, sa.and_(codes.c.user_id == user_id, codes.c.purpose == purpose, codes.c.code == code))
+    return _latest(
+        conn, sa.and_(codes.c.user_id == user_id, codes.c.purpose == purpose, codes.c.code == code)
+    )
 
 
 def newest_open(conn: sa.Connection, user_id: int, purpose: str, *, now: float) -> Code | None:
@@ -108,6 +114,3 @@ def consume(conn: sa.Connection, code_id: int, *, now: float) -> bool:
     )
     return result.rowcount == 1
 
-
-def delete_of_user(conn: sa.Connection, user_id: int) -> None:
-    conn.execute(codes.delete().where(codes.c.user_id == user_id))

@@ -24,12 +24,13 @@ def hit(conn: sa.Connection, key: str, *, now: float, window: float, sliding: bo
     start: sa.ColumnElement[float] | float = (
         now if sliding else sa.case((stale, now), else_=counters.c.window_start)
     )
-    stmt = _upsert(conn)(counters).values(key=key, count=1, window_start=now)
-    stmt = stmt.on_conflict_do_update(
+    insert = _upsert(conn)(counters).values(key=key, count=1, window_start=now)
+    stmt = insert.on_conflict_do_update(
         index_elements=[counters.c.key],
         set_={"count": sa.case((stale, 1), else_=counters.c.count + 1), "window_start": start},
     ).returning(counters.c.count)
-    return int(conn.execute(stmt).scalar_one())
+    value: int = conn.execute(stmt).scalar_one()
+    return int(value)
 
 
 def current(conn: sa.Connection, key: str, *, now: float, window: float) -> int:
@@ -37,9 +38,10 @@ def current(conn: sa.Connection, key: str, *, now: float, window: float) -> int:
     row = conn.execute(
         sa.select(counters.c.count, counters.c.window_start).where(counters.c.key == key)
     ).first()
-    if row is None or row.window_start <= now - window:
+    if row is None:
         return 0
-    return int(row.count)
+    count, window_start = int(row[0]), float(row[1])
+    return 0 if window_start <= now - window else count
 
 
 def clear(conn: sa.Connection, key: str) -> None:

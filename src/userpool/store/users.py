@@ -156,3 +156,95 @@ def ids_with_attribute(conn: sa.Connection, pool_id: str, name: str, value: str)
 def count_users(conn: sa.Connection, pool_id: str) -> int:
     query = sa.select(sa.func.count()).select_from(users).where(users.c.pool_id == pool_id)
     return int(conn.execute(query).scalar_one())
+
+
+# --- ListUsers: keyset-paged scans -------------------------------------------------------------
+
+# Upper bound of a prefix range: the highest code point, so every continuation sorts below it
+# (both engines compare strings by code point: SQLite BINARY, PostgreSQL with a C collation).
+_TOP = "\U0010ffff"
+
+
+@dataclass(frozen=True)
+class UserScan:
+    """Which of a pool's users to list, ordered for keyset pagination.
+
+    The sort value is a `users` column (`column`) or, with `attribute`, that attribute's
+    lower-cased value (`user_attributes.value_key`). `equals` restricts it to some values and
+    `prefix` to a starting string; `username_equals` / `username_prefix` also check the stored
+    username exactly. `nothing` selects no user. Rows come ordered by (sort value, username_key),
+    or by username_key alone when the sort value is fixed.
+    """
+
+    pool_id: str
+    column: str = "username_key"
+    attribute: str | None = None
+    equals: tuple[Any, ...] = ()
+    prefix: str | None = None
+    username_equals: str | None = None
+    username_prefix: str | None = None
+    nothing: bool = False
+
+    @property
+    def by_key_only(self) -> bool:
+        return (self.attribute is None and self.column == "username_key") or len(self.equals) == 1
+
+
+def _prefix_conditions(col: sa.ColumnElement[Any], prefix: str) -> list[sa.ColumnElement[bool]]:
+    """`col` starts with `prefix`: a range the index can use, plus an exact check."""
+    if not prefix:
+        return []
+    return [col >= prefix, col < prefix + _TOP, sa.func.substr(col, 1, len(prefix)) == prefix]
+
+
+def _scan_conditions(scan: UserScan, sort: sa.ColumnElement[Any]) -> list[sa.ColumnElement[bool]]:
+    conds: list[sa.ColumnElement[bool]] = [users.c.pool_id == scan.pool_id]
+    if scan.attribute is not None:
+        conds += [user_attributes.c.pool_id == scan.pool_id, user_attributes.c.name == scan.attribute]
+    if scan.equals:
+        conds.append(sort == scan.equals[0] if len(scan.equals) == 1 else sort.in_(scan.equals))
+    if scan.prefix is not None:
+        conds += _prefix_conditions(sort, scan.prefix)
+    if scan.username_equals is not None:
+        conds.append(users.c.username == scan.username_equals)
+    if scan.username_prefix is not None:
+        conds += _prefix_conditions(users.c.username, scan.username_prefix)
+    return conds
+
+
+def _after_condition(
+    scan: UserScan, sort: sa.ColumnElement[Any], after: tuple[Any, str]
+) -> sa.ColumnElement[bool]:
+    value, key = after
+    if scan.by_key_only:
+        return users.c.username_key > key
+    return sa.and_(sort >= value, sa.or_(sort > value, sa.and_(sort == value, users.c.username_key > key)))
+
+
+def scan_users(
+    conn: sa.Connection, scan: UserScan, *, after: tuple[Any, str] | None, limit: int
+) -> list[tuple[User, Any, str]]:
+    """Up to `limit` users of `scan` after the position `after` = (sort value, username_key),
+    each with its own position. Never OFFSET: every page is an index range."""
+    if scan.nothing:
+        return []
+    if scan.attribute is not None:
+        sort: sa.ColumnElement[Any] = user_attributes.c.value_key
+        source: sa.FromClause = users.join(user_attributes, user_attributes.c.user_id == users.c.id)
+    else:
+        sort, source = users.c[scan.column], users
+    conds = _scan_conditions(scan, sort)
+    if after is not None:
+        conds.append(_after_condition(scan, sort, after))
+    order = [users.c.username_key] if scan.by_key_only else [sort, users.c.username_key]
+    query = (
+        sa.select(users, sort.label("scan_sort"))
+        .select_from(source)
+        .where(*conds)
+        .order_by(*order)
+        .limit(limit)
+    )
+    rows = [dict(row) for row in conn.execute(query).mappings()]
+    sorts = [row.pop("scan_sort") for row in rows]
+    found = users_from_rows(conn, rows)
+    return [(u, None if scan.by_key_only else s, u.username_key) for u, s in zip(found, sorts, strict=True)]

@@ -1,0 +1,128 @@
+"""The sign-in state machine after the first proof: NEW_PASSWORD_REQUIRED (core spec §6.6), the MFA
+decision and its challenges (MFA spec §5, §6), and tokens at the end."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from userpool.api.context import Context
+from userpool.api.errors import CognitoError, invalid_parameter, not_authorized
+from userpool.domain.attributes import UNWRITABLE, VERIFIED_FLAGS, missing_required, validate_values, writable
+from userpool.domain.mfa import FirstFactor
+from userpool.ops import challenges
+from userpool.ops.common import check_secret_hash, find_user
+from userpool.ops.passwords import with_password
+from userpool.ops.signin import new_session
+from userpool.store import sessions, users
+from userpool.store.pools import Client, Pool
+from userpool.store.sessions import AuthSession
+from userpool.store.users import User
+from userpool.tokens import service as tokens
+
+
+def required(params: Mapping[str, str] | None, key: str) -> str:
+    """`Missing required parameter <KEY>` (core spec §8.1, MFA spec §6.1)."""
+    value = (params or {}).get(key)
+    if not value:
+        raise invalid_parameter(f"Missing required parameter {key}")
+    return value
+
+
+def new_password_required(ctx: Context, pool: Pool, client: Client, user: User) -> dict[str, Any]:
+    """The NEW_PASSWORD_REQUIRED challenge (core spec §6.6 [DOC CLI-EX])."""
+    shown = {k: v for k, v in user.attributes.items() if k != "sub"}
+    required_names = missing_required(pool.config.get("SchemaAttributes") or [], user.attributes)
+    return {
+        "ChallengeName": "NEW_PASSWORD_REQUIRED",
+        "Session": new_session(ctx, pool, client, user, "NEW_PASSWORD_REQUIRED"),
+        "ChallengeParameters": {
+            "USER_ID_FOR_SRP": user.username,
+            "requiredAttributes": json.dumps([f"userAttributes.{name}" for name in required_names]),
+            "userAttributes": json.dumps(shown),
+        },
+    }
+
+
+def after_password(
+    ctx: Context, pool: Pool, client: Client, user: User, first: FirstFactor, *, public: bool
+) -> dict[str, Any]:
+    """Core spec §8.1 steps 9-10: a temporary password leads to NEW_PASSWORD_REQUIRED, any other
+    to MFA selection and tokens."""
+    if user.status == "FORCE_CHANGE_PASSWORD":
+        expires = user.temp_password_expires_at
+        if expires is not None and expires <= ctx.now():
+            raise not_authorized("Temporary password has expired and must be reset by an administrator.")
+        return new_password_required(ctx, pool, client, user)
+    return finish(ctx, pool, client, user, first, public=public)
+
+
+def finish(
+    ctx: Context, pool: Pool, client: Client, user: User, first: FirstFactor, *, public: bool
+) -> dict[str, Any]:
+    """The first factor is proven: MFA selection decides between a challenge and tokens."""
+    if user.failed_attempts:
+        users.update_columns(ctx.conn, user.id, failed_attempts=0, last_failure_at=None, lockout_until=None)
+    step = challenges.after_first_factor(ctx, pool, client, user, first, public=public)
+    if step is not None:
+        return challenges.issue(ctx, pool, client, user, step)
+    return tokens_for(ctx, pool, client, user)
+
+
+def tokens_for(ctx: Context, pool: Pool, client: Client, user: User) -> dict[str, Any]:
+    if user.failed_attempts:
+        users.update_columns(ctx.conn, user.id, failed_attempts=0, last_failure_at=None, lockout_until=None)
+    return {"ChallengeParameters": {}, "AuthenticationResult": tokens.sign_in(ctx, pool, client, user)}
+
+
+def _new_password(
+    ctx: Context, pool: Pool, client: Client, session: AuthSession, user: User, responses: Mapping[str, str]
+) -> User:
+    """Answering NEW_PASSWORD_REQUIRED (core spec §6.6 [OBS]); returns the confirmed user."""
+    password = required(responses, "NEW_PASSWORD")
+    given = {
+        k.removeprefix("userAttributes."): v for k, v in responses.items() if k.startswith("userAttributes.")
+    }
+    schema = pool.config.get("SchemaAttributes") or []
+    allowed = writable(schema, client.config.get("WriteAttributes"))
+    for name in given:
+        if name in VERIFIED_FLAGS or name not in allowed:
+            raise not_authorized(UNWRITABLE)
+        if name in user.attributes:
+            raise not_authorized(f"Cannot modify an already provided {name}")
+    for name in missing_required(schema, user.attributes):
+        if not given.get(name):
+            raise invalid_parameter(f"Invalid attributes given, {name} is missing")
+    validate_values(schema, given, creating=False)
+    now = ctx.now()
+    updated = with_password(pool, user, password, temporary=False, now=now)
+    updated = updated.with_changes(status="CONFIRMED", attributes={**user.attributes, **given})
+    users.save_user(ctx.conn, updated)
+    sessions.consume(ctx.conn, session, now=now)
+    return updated
+
+
+def respond(
+    ctx: Context, pool: Pool, client: Client, params: Mapping[str, Any], *, public: bool
+) -> dict[str, Any]:
+    """(Admin)RespondToAuthChallenge (MFA spec §6.1): the session names the pending challenge, the
+    user and the client; the answer must be for that challenge."""
+    responses: Mapping[str, str] = params.get("ChallengeResponses") or {}
+    session = sessions.load(ctx.conn, required(params, "Session"), client_id=client.id, now=ctx.now())
+    if params["ChallengeName"] != session.challenge:
+        # MFA spec §6.1 [OBS GH-amplify-js-13962]
+        raise CognitoError("CodeMismatchException", "Invalid code or auth state for the user.")
+    username = required(responses, "USERNAME")
+    check_secret_hash(client, username, responses.get("SECRET_HASH"))
+    user = find_user(ctx, pool, username)
+    if user is None or user.id != session.user_id:
+        raise not_authorized(sessions.INVALID)
+    if session.challenge == "NEW_PASSWORD_REQUIRED":
+        user = _new_password(ctx, pool, client, session, user, responses)
+        first = FirstFactor(session.data.get("first", FirstFactor.PASSWORD))
+        return finish(ctx, pool, client, user, first, public=public)
+    outcome, result = challenges.answer(ctx, pool, client, session, user, responses)
+    if outcome == "challenge":
+        return dict(result)
+    return tokens_for(ctx, pool, client, result)
