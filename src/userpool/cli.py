@@ -8,7 +8,9 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
 
+from userpool.settings import Settings, parse_switches
 from userpool.store import db, migrations, outbox
 
 
@@ -19,6 +21,26 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
         help="database URL: sqlite:///PATH or postgresql://... "
         f"(default: a SQLite file in ${db.DATA_DIR_ENV} or ~/.local/share/userpool)",
     )
+
+
+def _add_mfa(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--mfa-model",
+        choices=["observed", "documented"],
+        default="observed",
+        help="MFA decision model: observed (MFA spec R1-R9) or documented (AWS docs, spec 5.7)",
+    )
+    parser.add_argument(
+        "--switch",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a contested MFA rule (see README), e.g. --switch email_precedence=false",
+    )
+
+
+def mfa_settings(args: argparse.Namespace) -> dict[str, Any]:
+    return {"mfa_model": args.mfa_model, "switches": parse_switches(args.switch)}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,10 +59,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="issue tokens with iss https://cognito-idp.<region>.amazonaws.com/<poolId>",
     )
     serve.add_argument("--region", default="us-east-1", help="region for unsigned calls creating pools")
+    serve.add_argument("--sms-webhook", default=None, help="POST every SMS as JSON to this URL")
+    serve.add_argument("--sms-sandbox", action="store_true", help="simulate the SNS SMS sandbox")
+    serve.add_argument(
+        "--sms-verified-number", action="append", default=[], help="a number the sandbox delivers to"
+    )
+    _add_mfa(serve)
     serve.add_argument("--log-level", default="warning")
 
     migrate = sub.add_parser("migrate", help="apply database migrations and exit")
     _add_db(migrate)
+
+    explain = sub.add_parser("explain", help="which challenge a user's next sign-in gets, and why")
+    _add_db(explain)
+    explain.add_argument("--pool", required=True, help="user pool id")
+    explain.add_argument("--user", required=True, help="username, alias or sub")
+    explain.add_argument("--json", action="store_true", help="print JSON")
+    _add_mfa(explain)
 
     messages = sub.add_parser("messages", help="print the latest messages from the outbox")
     _add_db(messages)
@@ -61,11 +96,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"database {url} at schema version {version}")
         return 0
     migrations.migrate(engine)
+    if args.command == "explain":
+        return explain(args, engine)
     with db.transaction(engine) as conn:
         found = outbox.list_messages(conn, pool_id=args.pool, recipient=args.to, limit=args.limit)
     for message in found:
         print(json.dumps(message, indent=2))
     return 0 if found else 1
+
+
+def explain(args: argparse.Namespace, engine: Any) -> int:
+    from userpool.api.errors import CognitoError
+    from userpool.explaining import as_json, as_text, explain_user
+
+    settings = Settings(**mfa_settings(args))
+    try:
+        with db.transaction(engine) as conn:
+            found = explain_user(conn, settings, args.pool, args.user)
+    except CognitoError as err:
+        print(f"{err.code}: {err.message}", file=sys.stderr)
+        return 1
+    print(json.dumps(as_json(found), indent=2) if args.json else as_text(found))
+    return 0
 
 
 def serve(args: argparse.Namespace, url: str) -> int:
@@ -82,6 +134,10 @@ def serve(args: argparse.Namespace, url: str) -> int:
         aws_issuer=args.aws_issuer,
         smtp_url=args.smtp,
         default_region=args.region,
+        sms_webhook=args.sms_webhook,
+        sms_sandbox=args.sms_sandbox,
+        sms_verified_numbers=tuple(args.sms_verified_number),
+        **mfa_settings(args),
     )
     print(f"userpool: database {url}", file=sys.stderr)
     if url.startswith("sqlite"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.applications import Starlette
 
 import userpool.ops  # noqa: F401  (registers every operation handler)
@@ -14,22 +16,11 @@ from userpool.web.app import create_app
 
 
 def build_server(
-    url: str,
-    *,
-    issuer_base: str,
-    aws_issuer: bool = False,
-    smtp_url: str | None = None,
-    default_region: str = "us-east-1",
-    clock: Clock | None = None,
+    url: str, *, clock: Clock | None = None, **settings: Any
 ) -> tuple[Starlette, dispatch.Server]:
+    """A ready server on the database at `url`; `settings` are fields of `Settings`."""
     engine = db.create_engine(url)
     migrations.migrate(engine)
     service_model()  # load the botocore model now, not on the first request
-    settings = Settings(
-        issuer_base=issuer_base,
-        aws_issuer=aws_issuer,
-        smtp_url=smtp_url,
-        default_region=default_region,
-    )
-    server = dispatch.Server(engine=engine, clock=clock or SystemClock(), settings=settings)
+    server = dispatch.Server(engine=engine, clock=clock or SystemClock(), settings=Settings(**settings))
     return create_app(server), server

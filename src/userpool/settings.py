@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, fields, replace
+from typing import Literal, get_args, get_type_hints
 
 from userpool.domain.mfa.switches import DEFAULT_SWITCHES, Switches
 
@@ -27,6 +27,12 @@ class Settings:
     account_id: str = "123456789012"
     # `smtp://[user:password@]host[:port][?tls=starttls|ssl]`; None keeps email in the outbox only.
     smtp_url: str | None = None
+    # POST every SMS as JSON to this URL (a bridge to a real SMS provider); None: outbox only.
+    sms_webhook: str | None = None
+    # SNS SMS sandbox simulation (MFA spec §3.2): only these numbers receive SMS; the rest are
+    # recorded as not delivered, and challenges are still returned as on AWS.
+    sms_sandbox: bool = False
+    sms_verified_numbers: tuple[str, ...] = ()
     lockout: Lockout = field(default_factory=Lockout)
     # Which MFA decision model runs (MFA spec §5.3 `observed`, §5.7 `documented`), and the
     # contested rules of MFA spec §12.
@@ -38,3 +44,32 @@ class Settings:
             region = pool_id.split("_", 1)[0]
             return f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
         return f"{self.issuer_base.rstrip('/')}/{pool_id}"
+
+
+def parse_switches(items: list[str]) -> Switches:
+    """`NAME=VALUE` pairs (from `--switch`) over the defaults; a bad name or value raises
+    ValueError naming the choices."""
+    hints = get_type_hints(Switches)
+    names = {f.name for f in fields(Switches)}
+    values: dict[str, object] = {}
+    for item in items:
+        name, _, text = item.partition("=")
+        if name not in names:
+            raise ValueError(f"unknown switch {name!r}; switches: {', '.join(sorted(names))}")
+        values[name] = _switch_value(name, hints[name], text)
+    return replace(DEFAULT_SWITCHES, **values)  # type: ignore[arg-type]
+
+
+def _switch_value(name: str, hint: object, text: str) -> object:
+    if hint is bool:
+        if text.lower() not in ("true", "false"):
+            raise ValueError(f"switch {name} takes true or false, not {text!r}")
+        return text.lower() == "true"
+    if hint is int:
+        if not text.isdigit():
+            raise ValueError(f"switch {name} takes a number, not {text!r}")
+        return int(text)
+    choices = get_args(hint)
+    if text not in choices:
+        raise ValueError(f"switch {name} takes one of {', '.join(map(str, choices))}, not {text!r}")
+    return text

@@ -21,6 +21,7 @@ class Message:
     purpose: str
     username: str | None
     created_at: float
+    delivery_error: str | None = None
 
 
 def insert_message(conn: sa.Connection, message: Message) -> int:
@@ -50,6 +51,7 @@ def list_messages(
             "purpose": row["purpose"],
             "username": row["username"],
             "createdAt": row["created_at"],
+            "deliveryError": row["delivery_error"],
         }
         for row in conn.execute(query).mappings()
     ]

@@ -63,12 +63,15 @@ def create(
     return session
 
 
-def load(conn: sa.Connection, session: str, *, client_id: str, now: float) -> AuthSession:
-    """The session's row, or Cognito's error for an unknown, foreign, used or expired one."""
+def load(conn: sa.Connection, session: str, *, client_id: str | None, now: float) -> AuthSession:
+    """The session's row, or Cognito's error for an unknown, foreign, used or expired one.
+
+    `client_id` None: the call names no client (AssociateSoftwareToken, VerifySoftwareToken).
+    """
     row = (
         conn.execute(sa.select(auth_sessions).where(auth_sessions.c.id == _hash(session))).mappings().first()
     )
-    if row is None or row["client_id"] != client_id:
+    if row is None or (client_id is not None and row["client_id"] != client_id):
         raise not_authorized(INVALID)
     found = AuthSession(**row)
     if found.used_at is not None:
