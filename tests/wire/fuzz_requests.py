@@ -23,14 +23,9 @@ from userpool.api.validate import parse_request
 
 # Core spec §1.3 / §1.5: errors any operation may answer besides the ones it declares.
 GENERIC_ERRORS = frozenset(
-    {
-        "SerializationException",
-        "UnknownOperationException",
-        "InvalidParameterException",
-        "NotAuthorizedException",
-        "ResourceNotFoundException",
-    }
+    {"SerializationException", "UnknownOperationException", "InvalidParameterException"}
 )
+GENERIC_ERRORS |= {"NotAuthorizedException", "ResourceNotFoundException"}
 NEVER = frozenset({"InternalErrorException"})
 
 SERIALIZER = botocore.serialize.create_serializer("json", include_validation=False)
@@ -47,7 +42,7 @@ def op(name: str) -> OperationModel:
 def allowed_errors(name: str) -> frozenset[str]:
     """The `__type`s `name` may answer: its declared errors and the generic ones, never a 500's."""
     declared = {shape.name for shape in op(name).error_shapes}
-    return (declared | GENERIC_ERRORS) - NEVER
+    return frozenset(declared | GENERIC_ERRORS) - NEVER
 
 
 @dataclass(frozen=True)
@@ -177,40 +172,9 @@ def delete_at(document: Any, path: Path) -> Any:
 
 
 WRONG_TYPES: list[Any] = ["text", 7, -1.5, True, False, {}, [], {"Name": "x"}, ["x"], [None], {"": None}]
-ODD_TEXT = [
-    "",
-    " ",
-    "a b",
-    "\x00",
-    "a\x00b",
-    "\t\n\r",
-    "\ud800",
-    "a\udfffb",
-    "\U0001f600" * 3,
-    "é" * 4,
-    "\u202e\u0000\uffff",
-    "'; DROP TABLE users; --",
-    "${jndi:ldap://x}",
-    "%s%n%x",
-    "../../etc/passwd",
-    "us-east-1_",
-    "_",
-    "a" * 300,
-]
-ODD_NUMBERS: list[Any] = [
-    0,
-    -1,
-    -(2**31) - 1,
-    2**31,
-    2**63,
-    -(2**63) - 1,
-    10**40,
-    1e308,
-    -1e308,
-    0.5,
-    -0.0,
-    1e-320,
-]
+ODD_TEXT = ["", " ", "a b", "\x00", "a\x00b", "\t\n\r", "\ud800", "a\udfffb", "\U0001f600" * 3, "é" * 4]
+ODD_TEXT += ["\u202e\uffff", "'; DROP TABLE users; --", "${jndi:ldap://x}", "%s%n%x", "us-east-1_", "a" * 300]
+ODD_NUMBERS: list[Any] = [0, -1, -(2**31) - 1, 2**31, 2**63, -(2**63) - 1, 10**40, 1e308, -1e308, 0.5, -0.0]
 
 
 def _bounds_values(shape: Shape) -> list[Any]:
@@ -251,20 +215,15 @@ def bad_values(shape: Shape | None) -> st.SearchStrategy[Any]:
 UNKNOWN_KEYS = ["Extra", "userPoolId", "username", "__type", "", "\x00", "UserPoolId ", "X" * 200]
 # Strings that pass many model patterns; with the real resources' ids and tokens they make
 # requests the model accepts and only the handler can judge.
-PLAIN_STRINGS = [
-    "abc",
-    "us-east-1_abcDEF123",
-    "user@example.com",
-    "+12065550100",
-    "123456",
-    "email",
-    "custom:tier",
-    "arn:aws:iam::123456789012:role/example",
-    "https://example.com/callback",
-    "2024-01-02T03:04:05Z",
-    "true",
-    "0",
-]
+PLAIN_STRINGS = ["abc", "us-east-1_abcDEF123", "user@example.com", "+12065550100", "123456", "email"]
+PLAIN_STRINGS += ["custom:tier", "true", "0", "zz", "-1", "eyJ1c2VybmFtZSI6ImFiYyJ9", "2024-01-02T03:04:05Z"]
+PLAIN_STRINGS += ["arn:aws:iam::123456789012:role/example", "https://example.com/callback"]
+PLAIN_STRINGS += ["f" * 2000, "Tue Jan 2 03:04:05 UTC 2024", 'email = "user@example.com"', 'email ^= "us"']
+PLAIN_STRINGS += ['cognito:user_status = "CONFIRMED"', 'name = "\\"', "status ="]
+# Keys of the string maps the sign-in operations read (AuthParameters, ChallengeResponses).
+MAP_KEYS = ["USERNAME", "PASSWORD", "SECRET_HASH", "SRP_A", "DEVICE_KEY", "REFRESH_TOKEN", "NEW_PASSWORD"]
+MAP_KEYS += ["ANSWER", "SMS_MFA_CODE", "SOFTWARE_TOKEN_MFA_CODE", "EMAIL_OTP_CODE", "PREFERRED_CHALLENGE"]
+MAP_KEYS += ["PASSWORD_CLAIM_SIGNATURE", "PASSWORD_CLAIM_SECRET_BLOCK", "TIMESTAMP", "userAttributes.email"]
 
 
 def fits(shape: Shape, value: str) -> bool:
@@ -295,6 +254,8 @@ def model_values(shape: Shape, current: Any, refs: Refs | None) -> st.SearchStra
         return st.integers(0, 2**33)
     if kind == "list" and isinstance(current, list):
         return st.sampled_from([[], current * 2, current[:1]])
+    if kind == "map" and shape.value.type_name == "string":
+        return st.dictionaries(st.sampled_from(MAP_KEYS), model_values(shape.value, "", refs), max_size=4)
     return st.just({}) if kind in ("structure", "map") else st.just(current)
 
 
@@ -350,17 +311,9 @@ RAW_BODIES = [
     b'"text"',
     b"\xff\xfe\x00",
     b"\x00" * 16,
-    b'{"a": NaN}',
-    b'{"a": Infinity}',
-    b'{"a": -Infinity}',
-    b"[" * 100_000,
-    b'{"a":' * 20_000,
-    b"1" * 5_000,
-    b'{"a": ' + b"9" * 5_000 + b"}",
-    b'{"a": 1e999}',
-    b'{"a": "\\ud800"}',
-    b'{"a": "\\u0000"}',
 ]
+RAW_BODIES += [b'{"a": NaN}', b'{"a": Infinity}', b'{"a": 1e999}', b'{"a": "\\ud800"}', b'{"a": "\\u0000"}']
+RAW_BODIES += [b"[" * 100_000, b'{"a":' * 20_000, b"1" * 5_000, b'{"a": ' + b"9" * 5_000 + b"}"]
 
 
 def encode(document: Any) -> bytes:
@@ -396,15 +349,8 @@ def bodies(draw: st.DrawFn, name: str, refs: Refs | None) -> bytes:
 
 # --------------------------------------------------------------------------- headers
 
-CONTENT_TYPES = [
-    "application/x-amz-json-1.1",
-    "application/x-amz-json-1.0",
-    "application/json",
-    "text/plain; charset=utf-8",
-    "multipart/form-data; boundary=x",
-    "",
-    ";;;=",
-]
+CONTENT_TYPES = ["application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json", "", ";;;="]
+CONTENT_TYPES += ["text/plain; charset=utf-8", "multipart/form-data; boundary=x"]
 AUTHORIZATIONS = [
     "garbage",
     "AWS4-HMAC-SHA256",
@@ -446,16 +392,17 @@ def headers_for(target: str | None, content_type: str | None, authorization: str
 
 
 def odd_strings(value: str, shape: Shape) -> list[str]:
-    """Variants of a valid string that may still pass validation: a NUL, a lone surrogate, an
-    astral character, the longest value the model allows."""
-    variants = [value + "\x00", value + "\ud800", value + "\U0001f600"]
+    """Variants of a valid string that may still pass validation: astral, combining, bidi and
+    non-characters, upper case, and the longest value the model allows, also in a letter whose
+    lower case is longer (`İ`), as case-insensitive lookups store it."""
+    variants = [value + "\U0001f600", value + "\u0301\u202e\uffff", value.upper()]
     high = shape.metadata.get("max", 0)
     if value and len(value) < high <= 5000:
-        variants.append(value + value[-1] * (high - len(value)))
+        variants += [value + value[-1] * (high - len(value)), value + "İ" * (high - len(value))]
     return variants
 
 
-def odd_documents(name: str, refs: Refs) -> list[tuple[Path, dict[str, Any]]]:
+def odd_documents(name: str, refs: Refs) -> list[dict[str, Any]]:
     """The full document with one string member at a time replaced by an odd variant that passes
     the model's validation, so that the handler has to cope with it."""
     operation = op(name)
@@ -470,5 +417,5 @@ def odd_documents(name: str, refs: Refs) -> list[tuple[Path, dict[str, Any]]]:
                 parse_request(operation, encode(document))
             except CognitoError:
                 continue
-            out.append((slot.path, document))
+            out.append(document)
     return out

@@ -102,6 +102,9 @@ def test_sign_up_errors(idp: Any) -> None:
         with pytest.raises(ClientError) as err:
             idp.sign_up(ClientId=client_id, **{"Password": PASSWORD, **params})
         assert error_of(err) == expected, params
+    with pytest.raises(ClientError) as err:  # passwordless sign-in is not available here
+        idp.sign_up(ClientId=client_id, Username="nopw", UserAttributes=attrs(name="N"))
+    assert error_of(err) == ("InvalidParameterException", "Password is required for this user pool.")
     closed = make_pool(idp, AdminCreateUserConfig={"AllowAdminCreateUserOnly": True})
     closed_client, _ = make_client(idp, closed)
     with pytest.raises(ClientError) as err:

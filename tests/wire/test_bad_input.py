@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from tests.conftest import Running
 from tests.wire.fuzz_requests import (
@@ -50,6 +51,7 @@ VOLATILE_COLUMNS = {"users": frozenset({"failed_attempts", "last_failure_at", "l
 FUZZ = settings(
     max_examples=16,
     deadline=None,
+    database=None,  # one inner test function serves every operation: saved examples would mix
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
@@ -59,22 +61,64 @@ Snapshot = dict[str, list[str]]
 # --------------------------------------------------------------------------- the database
 
 
-def snapshot(engine: sa.Engine) -> Snapshot:
-    """Every row of every table, less what an error may legitimately change."""
-    out: Snapshot = {}
-    with engine.connect() as conn:
-        for table in metadata.sorted_tables:
-            if table.name in VOLATILE_TABLES:
-                continue
-            skip = VOLATILE_COLUMNS.get(table.name, frozenset())
-            columns = [column for column in table.columns if column.name not in skip]
-            query = sa.select(*columns).order_by(*table.primary_key.columns)
-            out[table.name] = [repr(tuple(row)) for row in conn.execute(query)]
-    return out
+def watched(table: sa.Table) -> list[sa.Column[Any]]:
+    skip = VOLATILE_COLUMNS.get(table.name, frozenset())
+    return [column for column in table.columns if column.name not in skip]
+
+
+WATCHED = [table for table in metadata.sorted_tables if table.name not in VOLATILE_TABLES]
+
+
+class Fingerprint:
+    """The content an erroring call must leave alone: every table, less what an error may
+    legitimately change. SQLite: the rows, re-read only when `PRAGMA data_version` says another
+    connection committed; PostgreSQL: an md5 per table computed by the server."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.raw = engine.raw_connection() if engine.dialect.name == "sqlite" else None
+        self.version: int | None = None
+        self.rows: Snapshot = {}
+
+    def take(self) -> Snapshot:
+        if self.raw is None:
+            with self.engine.connect() as conn:
+                digests = conn.execute(POSTGRES_DIGESTS).one()
+            return {table.name: [digest] for table, digest in zip(WATCHED, digests, strict=True)}
+        cursor = self.raw.cursor()
+        version = cursor.execute("PRAGMA data_version").fetchone()[0]
+        cursor.close()
+        if version != self.version:
+            self.rows, self.version = self._read_rows(), version
+        return self.rows
+
+    def _read_rows(self) -> Snapshot:
+        with self.engine.connect() as conn:
+            return {
+                table.name: [
+                    repr(tuple(row))
+                    for row in conn.execute(sa.select(*watched(table)).order_by(*table.primary_key))
+                ]
+                for table in WATCHED
+            }
+
+    def close(self) -> None:
+        if self.raw is not None:
+            self.raw.close()
+
+
+def _postgres_digest(table: sa.Table) -> sa.ScalarSelect[Any]:
+    row = sa.cast(sa.func.json_build_array(*watched(table)), sa.Text)
+    ordered = aggregate_order_by(sa.literal("\n"), *table.primary_key.columns)
+    digest = sa.func.md5(sa.func.coalesce(sa.func.string_agg(row, ordered), ""))
+    return sa.select(digest).select_from(table).scalar_subquery()
+
+
+POSTGRES_DIGESTS = sa.select(*(_postgres_digest(table) for table in WATCHED))
 
 
 def changes(before: Snapshot, after: Snapshot) -> list[str]:
-    """The rows an erroring request added or removed, table by table (a few of each)."""
+    """The rows (SQLite) or the tables' digests (PostgreSQL) an erroring request changed."""
     found = []
     for name in before:
         if before[name] != after[name]:
@@ -106,7 +150,9 @@ def store_user(running: Running, pool_id: str, username: str) -> None:
         pool = pools.get_pool(conn, pool_id)
         assert pool is not None
         found = users.get_by_username_key(conn, pool_id, username)
-        user = found or users.User(pool_id, username, username, sub, "CONFIRMED", True, now, now, {"sub": sub})
+        user = found or users.User(
+            pool_id, username, username, sub, "CONFIRMED", True, now, now, {"sub": sub}
+        )
         user = with_password(pool, user.with_changes(status="CONFIRMED"), PASSWORD, temporary=False, now=now)
         if found is None:
             users.insert_user(conn, user)
@@ -117,7 +163,8 @@ def store_user(running: Running, pool_id: str, username: str) -> None:
 def build_refs(running: Running) -> Refs:
     """A fresh pool with a client, a user in a group, and that user's tokens."""
     idp = running.client()
-    pool_id = idp.create_user_pool(PoolName="fuzz")["UserPool"]["Id"]
+    case_insensitive = {"CaseSensitive": False}  # usernames are looked up lower-cased (core spec §6.2)
+    pool_id = idp.create_user_pool(PoolName="fuzz", UsernameConfiguration=case_insensitive)["UserPool"]["Id"]
     client = idp.create_user_pool_client(UserPoolId=pool_id, ClientName="fuzz", ExplicitAuthFlows=FLOWS)
     client_id = client["UserPoolClient"]["ClientId"]
     idp.create_group(UserPoolId=pool_id, GroupName="fuzzers")
@@ -168,17 +215,13 @@ class ServerLog(logging.Handler):
 
 @dataclass
 class World:
-    """The running server, its real resources and the last known database content."""
+    """The running server, its real resources, and what to watch it with."""
 
     running: Running
     http: httpx.Client
     log: ServerLog
+    database: Fingerprint
     refs: Refs
-    last: Snapshot | None = field(default=None)
-
-    def forget(self) -> None:
-        """Something else may have written since the last request: snapshot again."""
-        self.last = None
 
     def send(self, name: str, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
         """POST one request; check the reply's shape and that an error changed nothing."""
@@ -188,19 +231,19 @@ class World:
             raise AssertionError(f"{name} {dict(headers)} {body[:2000]!r}\n{err}") from None
 
     def _exchange(self, name: str, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
-        before = self.last if self.last is not None else snapshot(self.running.server.engine)
+        before = self.database.take()
         self.log.records.clear()
         reply = self.http.post(self.running.url + "/", content=body, headers=dict(headers))
-        answer = check_reply(reply, allowed_errors(name) if name else frozenset({"UnknownOperationException"}))
+        answer = check_reply(
+            reply, allowed_errors(name) if name else frozenset({"UnknownOperationException"})
+        )
         assert not self.log.records, "the server logged an error:\n" + "\n".join(self.log.records)
         if reply.status_code == 200:
-            self.last = None
             if not name.startswith(READ_ONLY) or name in NOT_READ_ONLY:
                 self.refs = renew(self.running, self.refs) or build_refs(self.running)
             return answer
-        after = snapshot(self.running.server.engine)
+        after = self.database.take()
         assert not changes(before, after), f"{answer} left changes behind: {changes(before, after)}"
-        self.last = after
         return answer
 
 
@@ -225,10 +268,12 @@ def world(running: Running) -> Iterator[World]:
     log = ServerLog()
     server_logger = logging.getLogger("userpool")
     server_logger.addHandler(log)
+    database = Fingerprint(running.server.engine)
     try:
         with httpx.Client(timeout=60) as http:
-            yield World(running, http, log, build_refs(running))
+            yield World(running, http, log, database, build_refs(running))
     finally:
+        database.close()
         server_logger.removeHandler(log)
 
 
@@ -236,13 +281,21 @@ def target(name: str) -> dict[str, str]:
     return {"X-Amz-Target": TARGET_PREFIX + name, "Content-Type": CONTENT_TYPE}
 
 
-def fuzz(world: World, test: Callable[[st.DataObject], None]) -> None:
-    """Run a hypothesis test against `world`, snapshotting afresh first (other tests may have run)."""
-    world.forget()
+def fuzz(test: Callable[[st.DataObject], None]) -> None:
+    """Run `test` as a bounded hypothesis test (inside a plain test, so fixtures stay simple)."""
     FUZZ(given(st.data())(test))()
 
 
 # --------------------------------------------------------------------------- properties
+
+
+def test_the_fingerprint_sees_a_committed_change(world: World) -> None:
+    """The atomicity check below is only as good as this: a change must show."""
+    before = world.database.take()
+    world.running.client().update_group(
+        UserPoolId=world.refs.pool_id, GroupName=world.refs.group, Description=str(uuid.uuid4())
+    )
+    assert changes(before, world.database.take()) != []
 
 
 @pytest.mark.parametrize("name", OPERATIONS)
@@ -252,7 +305,7 @@ def test_any_body_gets_cognito_error_shape_and_changes_nothing(world: World, nam
         refs = world.refs if real else None
         world.send(name, data.draw(bodies(name, refs), label="body"), target(name))
 
-    fuzz(world, run)
+    fuzz(run)
 
 
 def test_bad_target_is_unknown_operation(world: World) -> None:
@@ -264,7 +317,7 @@ def test_bad_target_is_unknown_operation(world: World) -> None:
         answer = world.send("", body, headers_for(bad, content_type, None))
         assert answer == {"__type": "UnknownOperationException"}
 
-    fuzz(world, run)
+    fuzz(run)
 
 
 def test_odd_content_type_and_authorization(world: World) -> None:
@@ -272,21 +325,146 @@ def test_odd_content_type_and_authorization(world: World) -> None:
         name = data.draw(st.sampled_from(OPERATIONS), label="operation")
         body = data.draw(bodies(name, data.draw(st.sampled_from([world.refs, None]))), label="body")
         content_type = data.draw(st.sampled_from([*CONTENT_TYPES, None]), label="content type")
-        authorization = data.draw(st.sampled_from(AUTHORIZATIONS) | st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E)).map(str.strip))
+        authorization = data.draw(
+            st.sampled_from(AUTHORIZATIONS)
+            | st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E)).map(str.strip)
+        )
         world.send(name, body, headers_for(TARGET_PREFIX + name, content_type, authorization))
 
-    fuzz(world, run)
+    fuzz(run)
 
 
 @pytest.mark.parametrize("name", OPERATIONS)
 def test_odd_but_valid_text_reaches_the_handler_safely(world: World, name: str) -> None:
     """NUL, lone surrogates, astral characters and longest-allowed values in every string member
     the model lets through: the handler and the database must cope (PostgreSQL rejects NUL)."""
-    world.forget()
     refs = world.refs
     cases = odd_documents(name, refs)
     for index in range(len(cases)):
         if world.refs is not refs:  # a call succeeded and the fixture was rebuilt
             refs, cases = world.refs, odd_documents(name, world.refs)
         if index < len(cases):
-            world.send(name, encode(cases[index][1]), target(name))
+            world.send(name, encode(cases[index]), target(name))
+
+
+# --------------------------------------------------------------------------- through boto3
+
+LIMIT = "Member must have value less than or equal to"
+LENGTH = "Member must have length less than or equal to"
+
+
+def boto3_cases(refs: Refs) -> list[tuple[str, dict[str, Any], str]]:
+    """Calls botocore's client-side validation lets through (it checks required members, types
+    and minimums only) and the exact sentence the server answers (core spec §1.4)."""
+    pool, client = refs.pool_id, refs.client_id
+    return [
+        ("list_users", {"UserPoolId": pool, "Limit": 100}, f"Value '100' at 'limit' {{}}: {LIMIT} 60"),
+        ("list_user_pools", {"MaxResults": 61}, f"Value '61' at 'maxResults' {{}}: {LIMIT} 60"),
+        (
+            "admin_get_user",
+            {"UserPoolId": "bad pool!", "Username": "x"},
+            "Value 'bad pool!' at 'userPoolId' {}: "
+            "Member must satisfy regular expression pattern: [\\w-]+_[0-9a-zA-Z]+",
+        ),
+        (
+            "create_group",
+            {"UserPoolId": pool, "GroupName": "g" * 129},
+            f"Value '{'g' * 129}' at 'groupName' {{}}: {LENGTH} 128",
+        ),
+        (
+            "confirm_sign_up",
+            {"ClientId": client, "Username": "fuzzer", "ConfirmationCode": "1 12 123"},
+            "Value '1 12 123' at 'confirmationCode' {}: Member must satisfy regular expression pattern: [\\S]+",
+        ),
+        (
+            "sign_up",
+            {"ClientId": client, "Username": "someone", "Password": "a b"},
+            "Value at 'password' {}: Member must satisfy regular expression pattern: [\\S]+",
+        ),
+        (
+            "initiate_auth",
+            {"ClientId": client, "AuthFlow": "NOPE", "AuthParameters": {}},
+            "Value 'NOPE' at 'authFlow' {}: Member must satisfy enum value set: [USER_SRP_AUTH, "
+            "REFRESH_TOKEN_AUTH, REFRESH_TOKEN, CUSTOM_AUTH, ADMIN_NO_SRP_AUTH, USER_PASSWORD_AUTH, "
+            "ADMIN_USER_PASSWORD_AUTH, USER_AUTH]",
+        ),
+        (
+            "admin_update_user_attributes",
+            {
+                "UserPoolId": pool,
+                "Username": "fuzzer",
+                "UserAttributes": [{"Name": "email", "Value": "x" * 2049}],
+            },
+            f"Value at 'userAttributes.1.member.value' {{}}: {LENGTH} 2048",
+        ),
+    ]
+
+
+@pytest.mark.parametrize("index", range(8))
+def test_boto3_gets_the_exact_validation_sentence(world: World, index: int) -> None:
+    method, params, item = boto3_cases(world.refs)[index]
+    with pytest.raises(ClientError) as err:
+        getattr(world.running.client(), method)(**params)
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert err.value.response["Error"] == {
+        "Code": "InvalidParameterException",
+        "Message": "1 validation error detected: " + item.format("failed to satisfy constraint"),
+    }
+
+
+def test_boto3_two_errors_in_member_order(world: World) -> None:
+    with pytest.raises(ClientError) as err:
+        world.running.client().create_user_pool_client(
+            UserPoolId=world.refs.pool_id, ClientName="c" * 129, RefreshTokenValidity=315360001
+        )
+    assert err.value.response["Error"]["Message"] == (
+        "2 validation errors detected: "
+        f"Value '{'c' * 129}' at 'clientName' failed to satisfy constraint: {LENGTH} 128; "
+        f"Value '315360001' at 'refreshTokenValidity' failed to satisfy constraint: {LIMIT} 315360000"
+    )
+
+
+# --------------------------------------------------------------------------- reproducers
+
+
+def post(world: World, name: str, document: dict[str, Any]) -> httpx.Response:
+    return world.http.post(world.running.url + "/", content=encode(document), headers=target(name))
+
+
+@pytest.mark.parametrize("value", ["a\r\nX-Injected: 1", "a\x01\x1b\x7fb", "ü€", "a" * 100_000])
+def test_an_echoed_value_never_breaks_the_error_headers(world: World, value: str) -> None:
+    """The validation message echoes the caller's value; its header copy must stay a valid, short
+    header value (a control character used to make the server drop the connection, a long value
+    to overflow the client's header buffer)."""
+    reply = post(world, "ListUsers", {"UserPoolId": value})
+    assert reply.status_code == 400
+    message = reply.json()["message"]
+    assert f"Value '{value}' at 'userPoolId'" in message
+    header = reply.headers["x-amzn-errormessage"]
+    assert header.startswith(message[:30])
+    assert len(header) <= 2048
+    assert not set(header) & {"\r", "\n", "\x01", "\x1b", "\x7f"}
+
+
+@pytest.mark.parametrize("text", ["abc\x00", "abc\ud800", "\udc00abc"])
+def test_text_no_store_can_hold_is_a_serialization_error(world: World, text: str) -> None:
+    """A NUL (PostgreSQL text refuses it) or a lone surrogate (no UTF-8 encoder takes it) used to
+    reach the database and answer a 500."""
+    refs = world.refs
+    document = {"UserPoolId": refs.pool_id, "GroupName": refs.group, "Description": text}
+    reply = world.send("UpdateGroup", encode(document), target("UpdateGroup"))
+    assert reply == {"__type": "SerializationException"}
+
+
+@pytest.mark.parametrize("region", ["x" * 60, "-", "0", "EU-WEST-1"])
+def test_a_garbage_credential_region_is_ignored(world: World, region: str) -> None:
+    """A pool id is built from the caller's region: a long one used to overflow `pools.id` on
+    PostgreSQL (a 500) and make, on SQLite, a pool id no call could address."""
+    headers = {
+        **target("CreateUserPool"),
+        "Authorization": f"AWS4-HMAC-SHA256 Credential=AKID/20240101/{region}/cognito-idp/aws4_request",
+    }
+    reply = world.http.post(world.running.url + "/", content=b'{"PoolName": "p"}', headers=headers)
+    pool_id = reply.json()["UserPool"]["Id"]
+    assert pool_id.startswith("us-east-1_")
+    assert world.running.client().describe_user_pool(UserPoolId=pool_id)["UserPool"]["Id"] == pool_id

@@ -89,11 +89,25 @@ def not_implemented(name: str) -> CognitoError:
     return CognitoError(code, f"Operation {name} is not implemented by this emulator")
 
 
+# An AWS region name (`us-east-1`, `us-gov-west-1`), short enough for the ids built from it: a
+# device key `<region>_<uuid>` must fit the model's 55 characters (core spec §2).
+_AWS_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
+_REGION_MAX = 55 - len("_") - 36
+
+
+def plausible_region(region: str | None) -> str | None:
+    """The credential scope's region, or None (an unsigned call) when it cannot be a region name:
+    a garbage `Authorization` header must not make pool ids no call can address [INF]."""
+    if region is None or len(region) > _REGION_MAX or not _AWS_REGION.fullmatch(region):
+        return None
+    return region
+
+
 def invoke(server: Server, target: str, body: bytes, *, region: str | None) -> Reply:
     """Answer one `X-Amz-Target` call; every outcome is Cognito's shape."""
     request_id = str(uuid.uuid4())
     try:
-        result = _run(server, target, body, region)
+        result = _run(server, target, body, plausible_region(region))
     except CognitoError as err:
         return _error_reply(err, request_id)
     except Exception:

@@ -37,7 +37,7 @@ ALREADY_CONFIRMED = "User is already confirmed."  # [OBS-weak]
 ADMIN_RESET_ONLY = "Contact administrator to reset password."  # core spec §7.3 [INF, as moto]
 DISABLED = "User is disabled."
 # [DOC BM SignUp.Password: passwordless users only where passwordless sign-in is available; INF text]
-PASSWORD_REQUIRED = "Password is required for this user pool."
+PASSWORD_REQUIRED = "Password is required for this user pool."  # noqa: S105 - a message
 
 
 def passwordless(pool: Pool) -> bool:
@@ -87,7 +87,7 @@ def sign_up(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     check_required(schema_of(pool), user.attributes)
     password = params.get("Password")
     if password:
-        user = with_password(pool, user, password, temporary=False, now=ctx.now())
+        user = with_password(pool, user, password, temporary=False, now=user.created_at)
     elif not passwordless(pool):
         raise invalid_parameter(PASSWORD_REQUIRED)
     check_unique(ctx, pool, user, "User already exists")
@@ -145,7 +145,7 @@ def resend_confirmation_code(ctx: Context, params: dict[str, Any]) -> Mapping[st
     return {"CodeDeliveryDetails": codes.send_verification_code(ctx, pool, user, dest, purpose=codes.SIGN_UP)}
 
 
-def _reset_channel(client: Client, pool: Pool, user: User | None) -> str | None:
+def _reset_channel(ctx: Context, client: Client, pool: Pool, user: User | None) -> str | None:
     """ForgotPassword's checks (core spec §7.3, §12): the channel, or None when ENABLED hides the
     answer behind simulated delivery details."""
     hidden = prevents_existence_errors(client)
@@ -159,7 +159,7 @@ def _reset_channel(client: Client, pool: Pool, user: User | None) -> str | None:
         raise not_authorized(DISABLED)  # [OBS-weak]
     if user.status == "FORCE_CHANGE_PASSWORD":
         raise not_authorized(CANNOT_RESET)  # [OBS]
-    channel = codes.reset_channel(pool, user)
+    channel = codes.reset_channel(ctx, pool, user)
     if channel == ADMIN_ONLY:
         raise not_authorized(ADMIN_RESET_ONLY)
     if channel is None and not hidden:
@@ -173,7 +173,7 @@ def forgot_password(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     status and the current password stay as they are until the code is used."""
     client, pool = _client_pool(ctx, params)
     user = find_user(ctx, pool, params["Username"])
-    channel = _reset_channel(client, pool, user)
+    channel = _reset_channel(ctx, client, pool, user)
     if channel is None or user is None:
         return {"CodeDeliveryDetails": codes.simulated_details(pool, params["Username"])}
     return {"CodeDeliveryDetails": codes.send_reset_code(ctx, pool, user, channel)}

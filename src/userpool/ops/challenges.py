@@ -13,6 +13,7 @@ from userpool.api.errors import CognitoError, invalid_parameter, not_authorized
 from userpool.crypto import totp
 from userpool.delivery.sender import send
 from userpool.domain import templates
+from userpool.domain.attributes import validate_values
 from userpool.domain.ids import new_code
 from userpool.domain.lockout import LOCKED_MESSAGE, is_locked
 from userpool.domain.masking import mask_destination
@@ -31,6 +32,7 @@ from userpool.domain.mfa import (
 )
 from userpool.domain.mfa.model import challenge as challenge_for
 from userpool.ops.signin import new_session, record_failure
+from userpool.ops.userwrite import claim_alias
 from userpool.store import sessions, users
 from userpool.store.pools import Client, Pool
 from userpool.store.sessions import AuthSession
@@ -131,7 +133,7 @@ def answer(
         raise not_authorized(LOCKED_MESSAGE)
     name = session.challenge
     if name in (SMS, EMAIL):
-        user = _answer_code(ctx, session, user, responses, name)
+        user = _answer_code(ctx, pool, session, user, responses, name)
         if session.data.get("from_setup"):  # the MFA_SETUP email path ends here (MFA spec §6.2)
             user = _enable(ctx, user, EMAIL)
         return "tokens", user
@@ -151,27 +153,44 @@ def _required(responses: Mapping[str, str], key: str) -> str:
     return value
 
 
-def _wrong(ctx: Context, user: User, message: str) -> CognitoError:
-    """A wrong code counts towards lockout (MFA spec §6.6) and leaves the session usable (§6.4)."""
+def _wrong(ctx: Context, session: AuthSession, user: User, message: str) -> CognitoError:
+    """A wrong code counts towards lockout (MFA spec §6.6) and leaves the session usable (§6.4)
+    unless the `session_survives_wrong_code` switch says otherwise (Q8)."""
     record_failure(ctx, user)
+    if not ctx.settings.switches.session_survives_wrong_code:
+        sessions.consume(ctx.conn, session, now=ctx.now())
     return CognitoError("CodeMismatchException", message, keep_changes=True)
 
 
 def _answer_code(
-    ctx: Context, session: AuthSession, user: User, responses: Mapping[str, str], name: str
+    ctx: Context, pool: Pool, session: AuthSession, user: User, responses: Mapping[str, str], name: str
 ) -> User:
     """SMS_MFA / EMAIL_OTP; success marks the phone number or email verified (MFA spec §6.3)."""
     key = "SMS_MFA_CODE" if name == SMS else "EMAIL_OTP_CODE"
     given = _required(responses, key)
     expected = str(session.data.get("code", ""))
     if not expected or not hmac.compare_digest(given, expected):
-        raise _wrong(ctx, user, WRONG_CODE)
+        raise _wrong(ctx, session, user, WRONG_CODE)
     sessions.consume(ctx.conn, session, now=ctx.now())
-    flag = "phone_number_verified" if name == SMS else "email_verified"
-    if user.attributes.get(flag) != "true":
-        user = user.with_changes(attributes={**user.attributes, flag: "true"}, modified_at=ctx.now())
-        users.save_user(ctx.conn, user)
-    return user
+    return _mark_verified(ctx, pool, user, "phone_number" if name == SMS else "email")
+
+
+def _mark_verified(ctx: Context, pool: Pool, user: User, attribute: str) -> User:
+    """MFA spec §6.3 [DOC DG-SMSEMAIL]. A verified value becomes a sign-in alias (core spec §6.2);
+    when another account already signs in with it, the value stays unverified and the sign-in
+    goes on [INF]: a code answer never moves an alias."""
+    flag = f"{attribute}_verified"
+    if user.attributes.get(flag) == "true":
+        return user
+    updated = user.with_changes(attributes={**user.attributes, flag: "true"}, modified_at=ctx.now())
+    try:
+        claim_alias(ctx, pool, updated, attribute, force=False, given_wording=False)
+    except CognitoError as err:
+        if err.code != "AliasExistsException":
+            raise
+        return user
+    users.save_user(ctx.conn, updated)
+    return updated
 
 
 def _answer_totp(ctx: Context, session: AuthSession, user: User, responses: Mapping[str, str]) -> User:
@@ -184,7 +203,7 @@ def _answer_totp(ctx: Context, session: AuthSession, user: User, responses: Mapp
         )
     step = totp.matching_step(str(token["secret"]), given, ctx.now())
     if step is None:
-        raise _wrong(ctx, user, WRONG_TOTP)
+        raise _wrong(ctx, session, user, WRONG_TOTP)
     if step <= int(token.get("last_accepted_step") or -1):
         raise not_authorized(TOTP_REPLAYED)
     sessions.consume(ctx.conn, session, now=ctx.now())
@@ -204,6 +223,7 @@ def _answer_setup(
     email = responses.get("EMAIL")
     can_setup = session.data.get("can_setup") or []
     if email and EMAIL in can_setup:
+        validate_values(pool.config.get("SchemaAttributes") or [], {"email": email}, creating=True)
         sessions.consume(ctx.conn, session, now=ctx.now())
         attributes = {**user.attributes, "email": email, "email_verified": "false"}
         user = user.with_changes(attributes=attributes, modified_at=ctx.now())

@@ -14,6 +14,7 @@ from userpool.delivery import sender
 from userpool.domain import templates
 from userpool.domain.ids import new_code
 from userpool.domain.masking import mask_destination
+from userpool.domain.mfa import factors_in_use, pool_mfa, user_factors
 from userpool.domain.recovery import recovery_destination
 from userpool.domain.templates import render
 from userpool.domain.usernames import looks_like_email, looks_like_phone
@@ -233,10 +234,13 @@ def simulated_details(pool: Pool, username: str) -> dict[str, Any]:
     return Destination("email", f"{username[:1]}@{digest[:1]}.com").details()
 
 
-def reset_channel(pool: Pool, user: User) -> str | None:
+def reset_channel(ctx: Context, pool: Pool, user: User) -> str | None:
     """The attribute a reset code goes to, `ADMIN_ONLY`, or None (MFA spec §3.3, one rule in
-    domain/recovery.py); "SMS/email MFA activated" reads the user's explicitly enabled factors."""
-    enabled = user.mfa.get("enabled") or []
+    domain/recovery.py). "SMS/email MFA activated" is the user's effective set: explicitly
+    enabled, legacy SMS, or the factor a required pool will challenge (domain/mfa factors_in_use)."""
+    enabled = factors_in_use(
+        pool_mfa(pool.config), user_factors(user.attributes, user.mfa), ctx.settings.switches
+    )
     return recovery_destination(pool.config.get("AccountRecoverySetting"), user.attributes, enabled)
 
 

@@ -61,9 +61,9 @@ def after_password(
 def finish(
     ctx: Context, pool: Pool, client: Client, user: User, first: FirstFactor, *, public: bool
 ) -> dict[str, Any]:
-    """The first factor is proven: MFA selection decides between a challenge and tokens."""
-    if user.failed_attempts:
-        users.update_columns(ctx.conn, user.id, failed_attempts=0, last_failure_at=None, lockout_until=None)
+    """The first factor is proven: MFA selection decides between a challenge and tokens. The
+    failure counter is kept until tokens are issued: password and MFA-code failures feed the same
+    counter, and only a successful sign-in resets it (MFA spec §6.6, core spec §14)."""
     step = challenges.after_first_factor(ctx, pool, client, user, first, public=public)
     if step is not None:
         return challenges.issue(ctx, pool, client, user, step)
@@ -118,6 +118,8 @@ def respond(
     user = find_user(ctx, pool, username)
     if user is None or user.id != session.user_id:
         raise not_authorized(sessions.INVALID)
+    if not user.enabled:  # disabled while the challenge was pending: no tokens (core spec §8.1)
+        raise not_authorized("User is disabled.")
     if session.challenge == "NEW_PASSWORD_REQUIRED":
         user = _new_password(ctx, pool, client, session, user, responses)
         first = FirstFactor(session.data.get("first", FirstFactor.PASSWORD))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -14,7 +15,9 @@ from userpool.api.errors import invalid_parameter
 from userpool.crypto.keys import new_rsa_private_pem
 from userpool.domain.attributes import add_custom, build_schema
 from userpool.domain.ids import new_pool_id
+from userpool.domain.mfa import MFA_STATE, Switches, apply_pool_settings
 from userpool.ops.common import require_pool
+from userpool.ops.mfa_settings import clear_users_if_off
 from userpool.store import pools as store
 from userpool.store import users as user_store
 from userpool.store.pools import Pool
@@ -74,6 +77,10 @@ def _admin_create_user_config(given: Mapping[str, Any] | None, policies: Mapping
     return cfg
 
 
+# MFA spec §3.1 [DOC BM EmailConfigurationType.From]: `addr@domain` or `Display Name <addr@domain>`.
+_FROM = re.compile(r"[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+|[^<>]*<[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+>")
+
+
 def _check_email_configuration(cfg: Mapping[str, Any] | None) -> None:
     """MFA spec §3.1 [OBS GH-aws-cdk-9739]: no From on Cognito's default sender without a SourceArn."""
     if not cfg:
@@ -83,9 +90,25 @@ def _check_email_configuration(cfg: Mapping[str, Any] | None) -> None:
         raise invalid_parameter("Cannot configure From email address for default email configuration")
     if account == "DEVELOPER" and not cfg.get("SourceArn"):
         raise invalid_parameter("SourceArn is required when EmailSendingAccount is DEVELOPER")
+    if cfg.get("From") and not _FROM.fullmatch(str(cfg["From"]).strip()):
+        raise invalid_parameter("Provided From email address is invalid")  # §3.1 [OBS GH-aws-cdk-18903]
+    _check_sender_resolvable(cfg)
 
 
-def _settings(params: Mapping[str, Any], current: Mapping[str, Any] | None) -> dict[str, Any]:
+def _check_sender_resolvable(cfg: Mapping[str, Any]) -> None:
+    """MFA spec §3.1 SEED case [OBS SEED; INF text]: a SourceArn naming a domain identity gives no
+    sending address, so From must supply one."""
+    arn = str(cfg.get("SourceArn") or "")
+    identity = arn.rsplit("identity/", 1)[-1] if "identity/" in arn else ""
+    if identity and "@" not in identity and not cfg.get("From"):
+        raise invalid_parameter(
+            f"Unable to resolve a sender email address from SourceArn {arn}; provide From."
+        )
+
+
+def _settings(
+    params: Mapping[str, Any], current: Mapping[str, Any] | None, switches: Switches
+) -> dict[str, Any]:
     """The stored settings for a create (current None) or a full-replace update."""
     cfg: dict[str, Any] = {k: v for k, v in params.items() if k in UPDATABLE and k != "PoolName"}
     _check_email_configuration(params.get("EmailConfiguration"))
@@ -94,7 +117,8 @@ def _settings(params: Mapping[str, Any], current: Mapping[str, Any] | None) -> d
         params.get("AdminCreateUserConfig"), cfg["Policies"]
     )
     cfg.setdefault("VerificationMessageTemplate", {"DefaultEmailOption": "CONFIRM_WITH_CODE"})
-    cfg.setdefault("MfaConfiguration", "OFF")
+    # MFA spec §2.2 [OBS CDKD]: an UpdateUserPool without MfaConfiguration keeps it.
+    cfg.setdefault("MfaConfiguration", (current or {}).get("MfaConfiguration", "OFF"))
     cfg.setdefault("EmailConfiguration", {"EmailSendingAccount": "COGNITO_DEFAULT"})
     cfg.setdefault("DeletionProtection", "INACTIVE")
     cfg.setdefault("LambdaConfig", {})
@@ -110,11 +134,12 @@ def _settings(params: Mapping[str, Any], current: Mapping[str, Any] | None) -> d
         cfg["SchemaAttributes"] = build_schema(params.get("Schema"))
     else:
         cfg.setdefault("UserPoolTier", current.get("UserPoolTier", "ESSENTIALS"))
-        for key in (*FIXED, "SchemaAttributes", "MfaState"):
+        for key in (*FIXED, "SchemaAttributes"):
             if key in current:
                 cfg[key] = current[key]
     _check_auto_verified(cfg)
-    return cfg
+    # MFA spec §2.3 U1-U5, and the MfaState the new settings leave.
+    return apply_pool_settings(cfg, current, switches)
 
 
 def _check_auto_verified(cfg: Mapping[str, Any]) -> None:
@@ -130,7 +155,9 @@ def _check_auto_verified(cfg: Mapping[str, Any]) -> None:
 
 def describe(ctx: Context, pool: Pool) -> dict[str, Any]:
     """`UserPoolType` (DescribeUserPool, CreateUserPool, the console)."""
-    out = {k: v for k, v in pool.config.items() if k != "MfaState"}
+    out = {k: v for k, v in pool.config.items() if k != MFA_STATE}
+    if ctx.settings.sms_sandbox:
+        out["SmsConfigurationFailure"] = "SNSSandbox"  # MFA spec §3.2 [DOC BM; OBS SEED]
     out.update(
         {
             "Id": pool.id,
@@ -151,7 +178,7 @@ def create_user_pool(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         id=new_pool_id(ctx.caller_region),
         region=ctx.caller_region,
         name=params["PoolName"],
-        config=_settings(params, None),
+        config=_settings(params, None, ctx.settings.switches),
         id_key_pem=new_rsa_private_pem().decode(),
         access_key_pem=new_rsa_private_pem().decode(),
         created_at=now,
@@ -169,8 +196,11 @@ def describe_user_pool(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 @operation("UpdateUserPool")
 def update_user_pool(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     pool = require_pool(ctx, params["UserPoolId"])
-    updated = Pool(**{**pool.__dict__, "config": _settings(params, pool.config), "modified_at": ctx.now()})
+    config = _settings(params, pool.config, ctx.settings.switches)
+    updated = Pool(**{**pool.__dict__, "config": config, "modified_at": ctx.now()})
     store.save_pool(ctx.conn, updated, name=params.get("PoolName"))
+    # MFA spec §2.5: turning pool MFA OFF clears users' MFA settings, by whichever operation.
+    clear_users_if_off(ctx, pool.id, pool.config.get("MfaConfiguration", "OFF"), config["MfaConfiguration"])
     return {}
 
 

@@ -74,7 +74,7 @@ def get_user(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     return {
         "Username": caller.user.username,
         "UserAttributes": attribute_list(caller.user.attributes, names),
-        **mfa_fields(caller.user),
+        **mfa_fields(ctx, caller.pool, caller.user),
     }
 
 

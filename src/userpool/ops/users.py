@@ -11,11 +11,12 @@ from userpool.api.context import Context
 from userpool.api.dispatch import operation
 from userpool.api.errors import CognitoError, invalid_parameter, not_authorized
 from userpool.domain import templates
+from userpool.domain.mfa import mfa_report, pool_mfa, user_factors
 from userpool.domain.passwords import generate_temporary_password
 from userpool.domain.recovery import ADMIN_ONLY
 from userpool.ops import codes
 from userpool.ops.codes import Destination
-from userpool.ops.common import attribute_list, legacy_mfa_options, require_pool, require_user, user_type
+from userpool.ops.common import attribute_list, require_pool, require_user, user_type
 from userpool.ops.passwords import policy_of, with_password
 from userpool.ops.userwrite import (
     attribute_map,
@@ -40,18 +41,10 @@ NO_MEDIUM = "User has no attribute matching desired delivery mediums"
 _MEDIUM_ATTRIBUTE = {"EMAIL": "email", "SMS": "phone_number"}
 
 
-def mfa_fields(user: User) -> dict[str, Any]:
-    """MFA members of AdminGetUser / GetUser (MFA spec §4.5): `MFAOptions` when the legacy setting
-    is on; `UserMFASettingList` / `PreferredMfaSetting` only when the user has them."""
-    out: dict[str, Any] = {}
-    options = legacy_mfa_options(user)
-    if options:
-        out["MFAOptions"] = options
-    if user.mfa.get("enabled"):
-        out["UserMFASettingList"] = list(user.mfa["enabled"])
-    if user.mfa.get("preferred"):
-        out["PreferredMfaSetting"] = user.mfa["preferred"]
-    return out
+def mfa_fields(ctx: Context, pool: Pool, user: User) -> dict[str, Any]:
+    """MFA members of AdminGetUser / GetUser, keys present only as MFA spec §4.5 says (one rule,
+    in domain/mfa/user_settings.mfa_report)."""
+    return mfa_report(pool_mfa(pool.config), user_factors(user.attributes, user.mfa), ctx.settings.switches)
 
 
 def cannot_confirm(user: User) -> CognitoError:
@@ -117,7 +110,8 @@ def admin_create_user(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]
     given = attribute_map(params.get("UserAttributes"))
     user = new_user(ctx, pool, params["Username"], given, status="FORCE_CHANGE_PASSWORD")
     password = params.get("TemporaryPassword") or generate_temporary_password(policy_of(pool))
-    user = with_password(pool, user, password, temporary=True, now=ctx.now())
+    # One instant for the whole creation: UserCreateDate == UserLastModifiedDate (core spec §6.5).
+    user = with_password(pool, user, password, temporary=True, now=user.created_at)
     # core spec §6.5 [OBS GH-localstack-4465]
     check_unique(ctx, pool, user, "User account already exists")
     user = users.insert_user(ctx.conn, user)
@@ -132,7 +126,8 @@ def admin_create_user(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]
 @operation("AdminGetUser")
 def admin_get_user(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """core spec §6.7, §10: every attribute, `sub` first; dates, status, MFA fields."""
-    user = require_user(ctx, require_pool(ctx, params["UserPoolId"]), params["Username"])
+    pool = require_pool(ctx, params["UserPoolId"])
+    user = require_user(ctx, pool, params["Username"])
     return {
         "Username": user.username,
         "UserAttributes": attribute_list(user.attributes),
@@ -140,7 +135,7 @@ def admin_get_user(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
         "UserLastModifiedDate": user.modified_at,
         "Enabled": user.enabled,
         "UserStatus": user.status,
-        **mfa_fields(user),
+        **mfa_fields(ctx, pool, user),
     }
 
 
@@ -223,7 +218,7 @@ def admin_reset_user_password(ctx: Context, params: dict[str, Any]) -> Mapping[s
     user = require_user(ctx, pool, params["Username"])
     if user.status == "FORCE_CHANGE_PASSWORD":
         raise not_authorized(CANNOT_RESET)  # [OBS]
-    channel = codes.reset_channel(pool, user)
+    channel = codes.reset_channel(ctx, pool, user)
     if channel is None:
         raise invalid_parameter(NO_RECOVERY_CHANNEL)  # [INF for this operation]
     users.update_columns(ctx.conn, user.id, status="RESET_REQUIRED", modified_at=ctx.now())

@@ -113,4 +113,3 @@ def consume(conn: sa.Connection, code_id: int, *, now: float) -> bool:
         .values(used_at=now)
     )
     return result.rowcount == 1
-
