@@ -63,4 +63,3 @@ def as_text(found: Explanation) -> str:
     if found.decision.by_default:
         lines.append(DEFAULT_WARNING)
     return "\n".join(lines)
-

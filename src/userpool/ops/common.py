@@ -8,6 +8,7 @@ from typing import Any
 from userpool.api.context import Context
 from userpool.api.errors import CognitoError, not_authorized, resource_not_found, user_not_found
 from userpool.crypto.secret_hash import hash_matches
+from userpool.domain.mfa import mfa_report, pool_mfa, user_factors
 from userpool.store import pools, users
 from userpool.store.pools import Client, Pool
 from userpool.store.users import User
@@ -98,27 +99,21 @@ def attribute_list(attributes: dict[str, str], names: frozenset[str] | None = No
     return [{"Name": k, "Value": v} for k, v in ordered if names is None or k in names or k == "sub"]
 
 
-def user_type(user: User, names: frozenset[str] | None = None) -> dict[str, Any]:
-    """A user as `UserType` (AdminCreateUser, ListUsers, ListUsersInGroup)."""
+def user_type(ctx: Context, pool: Pool, user: User) -> dict[str, Any]:
+    """A user as `UserType` (AdminCreateUser, ListUsers, ListUsersInGroup): of the MFA keys only
+    `MFAOptions` (MFA spec §4.5 [OBS GH-aws-sdk-176])."""
     out: dict[str, Any] = {
         "Username": user.username,
-        "Attributes": attribute_list(user.attributes, names),
+        "Attributes": attribute_list(user.attributes),
         "UserCreateDate": user.created_at,
         "UserLastModifiedDate": user.modified_at,
         "Enabled": user.enabled,
         "UserStatus": user.status,
     }
-    mfa_options = legacy_mfa_options(user)
-    if mfa_options:
-        out["MFAOptions"] = mfa_options
+    report = mfa_report(pool_mfa(pool.config), user_factors(user.attributes, user.mfa), ctx.settings.switches)
+    if "MFAOptions" in report:
+        out["MFAOptions"] = report["MFAOptions"]
     return out
-
-
-def legacy_mfa_options(user: User) -> list[dict[str, str]]:
-    """`MFAOptions` from the legacy SetUserSettings (MFA spec §4.3, §4.5)."""
-    if user.mfa.get("legacy_sms"):
-        return [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]
-    return []
 
 
 def raise_if(condition: bool, err: CognitoError) -> None:

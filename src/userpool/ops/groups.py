@@ -151,4 +151,4 @@ def list_users_in_group(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         lambda after, n: store.members(ctx.conn, pool.id, group.name, after=after, limit=n),
         lambda u: u.username_key,
     )
-    return {"Users": [user_type(u) for u in found], **more}
+    return {"Users": [user_type(ctx, pool, u) for u in found], **more}

@@ -96,9 +96,9 @@ def decode_token(token: str, pool_id: str, filter_text: str, now: float) -> tupl
     return value, key
 
 
-def _shown(user: User, names: frozenset[str] | None) -> dict[str, Any]:
+def _shown(ctx: Context, pool: Pool, user: User, names: frozenset[str] | None) -> dict[str, Any]:
     """A listed user: `UserType` with only the requested attributes (`[]` -> no Attributes [INF])."""
-    out = user_type(user)
+    out = user_type(ctx, pool, user)
     if names is not None:
         chosen = [a for a in attribute_list(user.attributes) if a["Name"] in names]
         if chosen:
@@ -129,7 +129,7 @@ def list_users(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     token = params.get("PaginationToken")
     after = decode_token(token, pool.id, filter_text, ctx.now()) if token else None
     found = scan_users(ctx.conn, scan, after=after, limit=limit + 1)
-    out: dict[str, Any] = {"Users": [_shown(user, names) for user, _s, _k in found[:limit]]}
+    out: dict[str, Any] = {"Users": [_shown(ctx, pool, user, names) for user, _s, _k in found[:limit]]}
     if len(found) > limit:
         _user, sort, key = found[limit - 1]
         out["PaginationToken"] = encode_token((sort, key), pool.id, filter_text, ctx.now())

@@ -98,7 +98,7 @@ def _resend(ctx: Context, pool: Pool, params: Mapping[str, Any]) -> dict[str, An
     user = with_password(pool, user, password, temporary=True, now=ctx.now())
     users.save_user(ctx.conn, user)
     _invite(ctx, pool, user, params, password)
-    return {"User": user_type(user)}
+    return {"User": user_type(ctx, pool, user)}
 
 
 @operation("AdminCreateUser")
@@ -120,7 +120,7 @@ def admin_create_user(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]
     claim_aliases(ctx, pool, user.with_changes(attributes={}), user, force=force, given_wording=True)
     if params.get("MessageAction") != "SUPPRESS":
         _invite(ctx, pool, user, params, password)
-    return {"User": user_type(user)}
+    return {"User": user_type(ctx, pool, user)}
 
 
 @operation("AdminGetUser")
