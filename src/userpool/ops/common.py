@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from userpool.api.context import Context
-from userpool.api.errors import CognitoError, not_authorized, resource_not_found, user_not_found
+from userpool.api.errors import not_authorized, resource_not_found, user_not_found
 from userpool.crypto.secret_hash import hash_matches
 from userpool.domain.mfa import mfa_report, pool_mfa, user_factors
 from userpool.store import pools, users
@@ -59,28 +59,30 @@ def alias_attributes(pool: Pool) -> list[str]:
     return list(pool.config.get("AliasAttributes") or pool.config.get("UsernameAttributes") or [])
 
 
-def find_user(ctx: Context, pool: Pool, name: str) -> User | None:
-    """Resolve a `Username` parameter: exact username, then a usable alias, then the sub.
+def alias_resolves(pool: Pool, attr: str, name: str, attributes: dict[str, str]) -> bool:
+    """Whether `name` signs in as the user holding `attributes` through alias `attr`.
 
-    Core spec §6.2 [DOC DG-ATTR, BM]: email and phone aliases resolve only while verified;
-    `preferred_username` once set. In username-attribute pools the email/phone given at sign-up
-    resolves whether verified or not (it is how the user signs in).
+    Core spec §6.2 [DOC DG-ATTR]: email and phone aliases resolve only while verified (in
+    username-attribute pools the email/phone is how the user signs in, verified or not);
+    `preferred_username` once set, matched with the pool's case rule.
     """
+    value = attributes.get(attr, "")
+    if attr == "preferred_username":
+        return value == name or not case_sensitive(pool)
+    verified = attributes.get(f"{attr}_verified") == "true"
+    return verified or attr in (pool.config.get("UsernameAttributes") or [])
+
+
+def find_user(ctx: Context, pool: Pool, name: str) -> User | None:
+    """Resolve a `Username` parameter: exact username, then a usable alias, then the sub
+    (core spec §6.2 [DOC BM])."""
     user = users.get_by_username_key(ctx.conn, pool.id, username_key(pool, name))
     if user is not None:
         return user
-    username_attrs = pool.config.get("UsernameAttributes") or []
     for attr in alias_attributes(pool):
         for user_id in users.ids_with_attribute(ctx.conn, pool.id, attr, name):
             candidate = users.get_by_id(ctx.conn, user_id)
-            if candidate is None:
-                continue
-            if attr == "preferred_username" and not case_sensitive(pool):
-                return candidate
-            if attr == "preferred_username" and candidate.attributes.get(attr) == name:
-                return candidate
-            verified = candidate.attributes.get(f"{attr}_verified") == "true"
-            if attr in ("email", "phone_number") and (verified or attr in username_attrs):
+            if candidate is not None and alias_resolves(pool, attr, name, candidate.attributes):
                 return candidate
     return users.get_by_sub(ctx.conn, pool.id, name)
 
@@ -114,8 +116,3 @@ def user_type(ctx: Context, pool: Pool, user: User) -> dict[str, Any]:
     if "MFAOptions" in report:
         out["MFAOptions"] = report["MFAOptions"]
     return out
-
-
-def raise_if(condition: bool, err: CognitoError) -> None:
-    if condition:
-        raise err
