@@ -123,3 +123,4 @@ def clock(running: Running) -> Iterator[ShiftedClock]:
     before = running.clock.offset
     yield running.clock
     running.clock.offset = before
+    running.clock.unfreeze()

@@ -59,6 +59,11 @@ def _row_values(user: User) -> dict[str, Any]:
     return {name: getattr(user, name) for name in _ROW_FIELDS}
 
 
+def value_key(value: str) -> str:
+    """The indexed form of an attribute value (see `user_attributes.value_key`)."""
+    return value.lower()[:512]
+
+
 def _attribute_rows(user: User) -> list[dict[str, Any]]:
     return [
         {
@@ -66,7 +71,7 @@ def _attribute_rows(user: User) -> list[dict[str, Any]]:
             "pool_id": user.pool_id,
             "name": name,
             "value": value,
-            "value_key": value.lower()[:2048],
+            "value_key": value_key(value),
             "position": position,
         }
         for position, (name, value) in enumerate(user.attributes.items())
@@ -148,7 +153,7 @@ def ids_with_attribute(conn: sa.Connection, pool_id: str, name: str, value: str)
     query = sa.select(user_attributes.c.user_id).where(
         user_attributes.c.pool_id == pool_id,
         user_attributes.c.name == name,
-        user_attributes.c.value_key == value.lower(),
+        user_attributes.c.value_key == value_key(value),
     )
     return [int(r[0]) for r in conn.execute(query)]
 
