@@ -46,7 +46,8 @@ users = sa.Table(
     sa.Column("pool_id", sa.String(55), sa.ForeignKey("pools.id", ondelete="CASCADE"), nullable=False),
     sa.Column("username", sa.String(128), nullable=False),
     # The lookup key: the username, lower-cased in case-insensitive pools (core spec §6.2).
-    sa.Column("username_key", sa.String(128), nullable=False),
+    # (Lower-casing can lengthen a string: `İ` becomes two characters.)
+    sa.Column("username_key", sa.String(512), nullable=False),
     sa.Column("sub", sa.String(36), nullable=False),
     sa.Column("status", sa.String(32), nullable=False),
     sa.Column("enabled", sa.Boolean, nullable=False),
@@ -72,8 +73,10 @@ user_attributes = sa.Table(
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("pool_id", sa.String(55), nullable=False),
     sa.Column("value", sa.Text, nullable=False),
-    # Lower-cased value for case-insensitive filters and alias lookups (core spec §11.1, §6.2).
-    sa.Column("value_key", sa.String(2048), nullable=False),
+    # Lower-cased value for case-insensitive filters and alias lookups (core spec §11.1, §6.2),
+    # cut to 512 characters so it always fits a B-tree index entry. Filter values are at most
+    # 256 characters (the model's Filter max), so `=` and `^=` on the cut key stay exact.
+    sa.Column("value_key", sa.String(512), nullable=False),
     # Insertion order, so responses list attributes as they were given (core spec §10).
     sa.Column("position", sa.Integer, nullable=False),
     sa.Index("ix_user_attributes_lookup", "pool_id", "name", "value_key"),
@@ -182,3 +185,77 @@ messages = sa.Table(
     sa.Index("ix_messages_recipient", "recipient"),
     sa.Index("ix_messages_pool", "pool_id"),
 )
+
+# Devices (MFA spec §5.6, core spec §9.5): issued to a sign-in as NewDeviceMetadata, confirmed by
+# ConfirmDevice with the device's SRP salt and verifier (hex), remembered or not by the user.
+devices = sa.Table(
+    "devices",
+    metadata,
+    sa.Column("device_key", sa.String(55), primary_key=True),
+    sa.Column("pool_id", sa.String(55), nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("group_key", sa.String(55), nullable=False),
+    sa.Column("salt", sa.Text),
+    sa.Column("verifier", sa.Text),
+    sa.Column("name", sa.String(1024)),
+    sa.Column("attributes", sa.JSON, nullable=False),
+    # `remembered` | `not_remembered` (DeviceRememberedStatusType).
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("confirmed", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("modified_at", sa.Double, nullable=False),
+    sa.Column("last_authenticated_at", sa.Double),
+    sa.Index("ix_devices_user", "user_id"),
+)
+
+# User import jobs (CreateUserImportJob ... StopUserImportJob, `userpool import`). A job's CSV is
+# uploaded to the server (import_job_data, 1 MiB chunks) or read from a local path (`source`);
+# `done_bytes`/`done_line` say how far the committed batches got, so another process can resume the job.
+import_jobs = sa.Table(
+    "import_jobs",
+    metadata,
+    sa.Column("id", sa.String(55), primary_key=True),
+    sa.Column("pool_id", sa.String(55), sa.ForeignKey("pools.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(128), nullable=False),
+    sa.Column("role_arn", sa.String(2048), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("started_at", sa.Double),
+    sa.Column("completed_at", sa.Double),
+    sa.Column("imported", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("skipped", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("failed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("message", sa.String(128)),
+    sa.Column("source", sa.Text),
+    sa.Column("uploaded_bytes", sa.BigInteger),
+    sa.Column("done_bytes", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("done_line", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("runner", sa.String(36)),
+    sa.Column("heartbeat_at", sa.Double),
+    sa.Index("ix_import_jobs_pool", "pool_id", "created_at"),
+)
+
+import_job_data = sa.Table(
+    "import_job_data",
+    metadata,
+    sa.Column("job_id", sa.String(55), sa.ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+# One row per CSV line that was not imported: FAILED or SKIPPED, with the reason (CloudWatch on AWS).
+import_job_errors = sa.Table(
+    "import_job_errors",
+    metadata,
+    sa.Column("job_id", sa.String(55), sa.ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("line", sa.Integer, primary_key=True),
+    sa.Column("outcome", sa.String(8), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
+# Purging expired rows (userpool/purge.py) walks these instead of whole tables.
+sa.Index("ix_auth_sessions_expires", auth_sessions.c.expires_at)
+sa.Index("ix_codes_expires", codes.c.expires_at)
+sa.Index("ix_counters_window", counters.c.window_start)
+sa.Index("ix_origins_expires", origins.c.expires_at)
+sa.Index("ix_origins_revoked", origins.c.revoked_at)
