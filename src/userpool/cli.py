@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -66,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_mfa(serve)
     serve.add_argument("--log-level", default="warning")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (default 1; use the number of cores for throughput)",
+    )
 
     migrate = sub.add_parser("migrate", help="apply database migrations and exit")
     _add_db(migrate)
@@ -82,14 +90,22 @@ def build_parser() -> argparse.ArgumentParser:
     messages.add_argument("--to", default=None, help="only messages to this recipient")
     messages.add_argument("--pool", default=None, help="only messages of this pool")
     messages.add_argument("--limit", type=int, default=1)
+
+    imp = sub.add_parser("import", help="import users from a CSV file (as a user import job), with progress")
+    _add_db(imp)
+    imp.add_argument("file", help="CSV file with the header of GetCSVHeader")
+    imp.add_argument("--pool", required=True, help="user pool id")
+    imp.add_argument("--job-name", default=None, help="name of the import job (default: from the file name)")
+    imp.add_argument("--errors", type=int, default=20, help="print at most this many lines not imported")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     url = args.db or db.default_db_url()
     if args.command == "serve":
-        return serve(args, url)
+        return serve(args, url) if args.workers <= 1 else serve_workers(args, url, argv)
     engine = db.create_engine(url)
     if args.command == "migrate":
         version = migrations.migrate(engine)
@@ -98,6 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     migrations.migrate(engine)
     if args.command == "explain":
         return explain(args, engine)
+    if args.command == "import":
+        from userpool.import_cli import main_import
+
+        return main_import(engine, args.file, args.pool, args.job_name, args.errors)
     with db.transaction(engine) as conn:
         found = outbox.list_messages(conn, pool_id=args.pool, recipient=args.to, limit=args.limit)
     for message in found:
@@ -120,25 +140,21 @@ def explain(args: argparse.Namespace, engine: Any) -> int:
     return 0
 
 
-def serve(args: argparse.Namespace, url: str) -> int:
-    import uvicorn
-
-    from userpool.server import build_server
-
-    started = time.monotonic()
-    issuer_base = args.issuer_base or f"http://{args.host}:{args.port}"
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    app, server = build_server(
-        url,
-        issuer_base=issuer_base,
-        aws_issuer=args.aws_issuer,
-        smtp_url=args.smtp,
-        default_region=args.region,
-        sms_webhook=args.sms_webhook,
-        sms_sandbox=args.sms_sandbox,
-        sms_verified_numbers=tuple(args.sms_verified_number),
+def server_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The `Settings` fields the `serve` options give."""
+    return {
+        "issuer_base": args.issuer_base or f"http://{args.host}:{args.port}",
+        "aws_issuer": args.aws_issuer,
+        "smtp_url": args.smtp,
+        "default_region": args.region,
+        "sms_webhook": args.sms_webhook,
+        "sms_sandbox": args.sms_sandbox,
+        "sms_verified_numbers": tuple(args.sms_verified_number),
         **mfa_settings(args),
-    )
+    }
+
+
+def _announce(args: argparse.Namespace, url: str, started: float) -> None:
     print(f"userpool: database {url}", file=sys.stderr)
     if url.startswith("sqlite"):
         print(f"userpool: data directory {db.default_data_dir()}", file=sys.stderr)
@@ -147,9 +163,65 @@ def serve(args: argparse.Namespace, url: str) -> int:
         file=sys.stderr,
         flush=True,
     )
+
+
+def serve(args: argparse.Namespace, url: str) -> int:
+    import uvicorn
+
+    from userpool.server import build_server
+
+    started = time.monotonic()
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    app, server = build_server(url, **server_settings(args))
+    _announce(args, url, started)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     server.engine.dispose()
     return 0
+
+
+# `serve --workers N` hands its arguments to the worker processes in this variable.
+SERVE_ARGV_ENV = "USERPOOL_SERVE_ARGV"
+
+
+def serve_workers(args: argparse.Namespace, url: str, argv: list[str]) -> int:
+    """N uvicorn worker processes on one port, each building its app with `worker_app`; the
+    database is migrated once here, before any worker starts."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    started = time.monotonic()
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    engine = db.create_engine(url)
+    migrations.migrate(engine)
+    engine.dispose()
+    os.environ[SERVE_ARGV_ENV] = json.dumps(argv)
+    config = uvicorn.Config(
+        "userpool.cli:worker_app",
+        factory=True,
+        workers=args.workers,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+    )
+    sock = config.bind_socket()
+    # uvicorn binds this socket without IPPROTO_TCP, so asyncio does not set TCP_NODELAY on the
+    # connections it accepts, and Nagle's algorithm with delayed ACKs then holds every response
+    # for 40 ms. Accepted connections inherit the option from the listening socket.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    _announce(args, url, started)
+    Multiprocess(config, sockets=[sock]).run()
+    return 0
+
+
+def worker_app() -> Any:
+    """The app of one `serve --workers N` process (uvicorn's factory, called in each worker)."""
+    from userpool.server import build_server
+
+    args = build_parser().parse_args(json.loads(os.environ[SERVE_ARGV_ENV]))
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    app, _server = build_server(args.db or db.default_db_url(), **server_settings(args))
+    return app
 
 
 if __name__ == "__main__":

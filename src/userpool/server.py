@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
 
 import userpool.ops  # noqa: F401  (registers every operation handler)
+from userpool import importer, purge
 from userpool.api import dispatch
 from userpool.api.model import service_model
 from userpool.clock import Clock, SystemClock
@@ -23,4 +27,27 @@ def build_server(
     migrations.migrate(engine)
     service_model()  # load the botocore model now, not on the first request
     server = dispatch.Server(engine=engine, clock=clock or SystemClock(), settings=Settings(**settings))
-    return create_app(server), server
+    app = create_app(server)
+    with_maintenance(app, server)
+    return app, server
+
+
+def with_maintenance(app: Starlette, server: dispatch.Server) -> None:
+    """Run the maintenance thread (userpool.purge: purging expired rows, resuming abandoned import
+    jobs) while the app is up; at shutdown stop it and this process's import runners."""
+    resume = partial(importer.resume_stale, server.engine, server.clock, server.settings)
+    tasks = purge.maintenance_tasks(server.engine, server.clock, [resume])
+    maintenance = purge.Maintenance(tasks, server.settings.purge_interval)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[Any]:
+        maintenance.start()
+        try:
+            async with inner(app) as state:
+                yield state
+        finally:
+            maintenance.stop()
+            importer.stop_all(server.engine)
+
+    app.router.lifespan_context = lifespan

@@ -38,6 +38,14 @@ class Settings:
     # contested rules of MFA spec §12.
     mfa_model: Literal["observed", "documented"] = "observed"
     switches: Switches = DEFAULT_SWITCHES
+    # The credential the console and the admin operations need when the server is not bound to a
+    # loopback address (`--console-credential`; see userpool.console.access).
+    console_credential: str | None = field(default=None, repr=False)
+    # The address the server listens on (`--host`): a loopback one needs no credential.
+    bind_host: str = "127.0.0.1"
+    # Seconds between runs of the maintenance thread (purging expired sessions, codes, counters and
+    # token origins; resuming abandoned import jobs); 0 turns it off (userpool.purge).
+    purge_interval: float = 60.0
 
     def issuer(self, pool_id: str) -> str:
         if self.aws_issuer:

@@ -10,11 +10,11 @@ import identity from 'amazon-cognito-identity-js';
 
 import { claims, MemoryStorage, outboxCode, readJob, runSteps, totpCode, traceFetch } from './lib.mjs';
 
-const { AuthenticationDetails, CognitoUser, CognitoUserPool } = identity;
+const { AuthenticationDetails, AuthenticationHelper, CognitoUser, CognitoUserPool } = identity;
 
 traceFetch();
 const job = await readJob();
-const storage = new MemoryStorage();
+const storage = new MemoryStorage(job.storage);
 const pool = new CognitoUserPool({
   UserPoolId: job.userPoolId,
   ClientId: job.clientId,
@@ -24,29 +24,39 @@ const pool = new CognitoUserPool({
 let user = null; // the CognitoUser of the latest sign-in
 
 // amazon-cognito-identity-js 6.3.21 (its latest release; the package is in maintenance) predates
-// email MFA: authenticateUserInternal does not know the EMAIL_OTP challenge and sendMFACode only
-// ever answers SMS_MFA_CODE / SOFTWARE_TOKEN_MFA_CODE. This shim routes EMAIL_OTP to the
-// mfaRequired callback, like SMS_MFA, and answers it with EMAIL_OTP_CODE through the library's own
-// Client and Session, then lets the library finish the sign-in (tokens, device confirmation).
+// email MFA: authenticateUserInternal does not know the EMAIL_OTP challenge, sendMFACode only ever
+// answers SMS_MFA_CODE / SOFTWARE_TOKEN_MFA_CODE, and sendMFASelectionAnswer only continues after
+// choosing SMS_MFA or SOFTWARE_TOKEN_MFA. This shim, used only for email MFA, routes EMAIL_OTP to
+// the mfaRequired callback (as SMS_MFA is), answers it with EMAIL_OTP_CODE through the library's
+// own Client and Session, and lets the library finish the sign-in (tokens, device confirmation).
 function teachEmailOtp(cognitoUser) {
   const original = cognitoUser.authenticateUserInternal.bind(cognitoUser);
+  const respond = (name, responses, done) => {
+    if (cognitoUser.deviceKey != null) responses.DEVICE_KEY = cognitoUser.deviceKey;
+    const request = {
+      ChallengeName: name,
+      ClientId: pool.getClientId(),
+      ChallengeResponses: { USERNAME: cognitoUser.username, ...responses },
+      Session: cognitoUser.Session,
+    };
+    cognitoUser.client.request('RespondToAuthChallenge', request, done);
+  };
   cognitoUser.authenticateUserInternal = (data, helper, callback) => {
     if (data.ChallengeName !== 'EMAIL_OTP') return original(data, helper, callback);
     cognitoUser.Session = data.Session;
-    cognitoUser.emailOtp = (code) => {
-      const responses = { USERNAME: cognitoUser.username, EMAIL_OTP_CODE: code };
-      if (cognitoUser.deviceKey != null) responses.DEVICE_KEY = cognitoUser.deviceKey;
-      const request = {
-        ChallengeName: 'EMAIL_OTP',
-        ClientId: pool.getClientId(),
-        ChallengeResponses: responses,
-        Session: cognitoUser.Session,
-      };
-      cognitoUser.client.request('RespondToAuthChallenge', request, (err, reply) =>
+    cognitoUser.sendEmailOtp = (code) =>
+      respond('EMAIL_OTP', { EMAIL_OTP_CODE: code }, (err, reply) =>
         err ? callback.onFailure(err) : original(reply, helper, callback),
       );
-    };
     return callback.mfaRequired(data.ChallengeName, data.ChallengeParameters);
+  };
+  const selectOriginal = cognitoUser.sendMFASelectionAnswer.bind(cognitoUser);
+  cognitoUser.sendMFASelectionAnswer = (answer, callback) => {
+    if (answer !== 'EMAIL_OTP') return selectOriginal(answer, callback);
+    const helper = new AuthenticationHelper(pool.getUserPoolName());
+    return respond('SELECT_MFA_TYPE', { ANSWER: answer }, (err, reply) =>
+      err ? callback.onFailure(err) : cognitoUser.authenticateUserInternal(reply, helper, callback),
+    );
   };
 }
 
@@ -61,7 +71,7 @@ function signInCallbacks(step, seen, resolve, reject) {
     mfaRequired: (name, params) => {
       seen.push({ challenge: name, parameters: params });
       if (name === 'EMAIL_OTP') {
-        outboxCode(job.endpoint, job.email).then((code) => user.emailOtp(code), reject);
+        outboxCode(job.endpoint, job.email).then((code) => user.sendEmailOtp(code), reject);
       } else {
         outboxCode(job.endpoint, job.phone).then((code) => user.sendMFACode(code, callbacks), reject);
       }
@@ -138,4 +148,4 @@ const actions = {
   },
 };
 
-await runSteps(job, actions);
+await runSteps(job, actions, storage);

@@ -82,8 +82,8 @@ export function errorOf(err) {
 /** A Map-backed key-value storage (Amplify's KeyValueStorageInterface, and the
  * getItem/setItem/removeItem/clear shape amazon-cognito-identity-js expects). */
 export class MemoryStorage {
-  constructor() {
-    this.items = new Map();
+  constructor(seed = {}) {
+    this.items = new Map(Object.entries(seed));
   }
   setItem(key, value) {
     this.items.set(key, String(value));
@@ -103,9 +103,11 @@ export class MemoryStorage {
 }
 
 /** Run `steps` of a job one after another with `actions[step.do]`, collecting each result; stop
- * at the first failure. Prints {steps: [...], trace: [...], error?} and exits 0 (the Python side
- * judges), or 2 when the job itself is malformed. */
-export async function runSteps(job, actions) {
+ * at the first failure. Prints {steps: [...], trace: [...], storage, error?} and exits 0 (the
+ * Python side judges), or 2 when the job itself is malformed. `storage` is what the client kept
+ * (tokens, device key and password): a later run given it as job.storage starts from there, as a
+ * browser tab reopened with the same localStorage. */
+export async function runSteps(job, actions, storage) {
   const results = [];
   let failure;
   for (const step of job.steps) {
@@ -123,6 +125,7 @@ export async function runSteps(job, actions) {
       break;
     }
   }
-  const output = { steps: results, trace, ...(failure ? { error: failure } : {}) };
+  const kept = Object.fromEntries(storage.items);
+  const output = { steps: results, trace, storage: kept, ...(failure ? { error: failure } : {}) };
   process.stdout.write(JSON.stringify(output) + '\n');
 }

@@ -232,25 +232,33 @@ def test_map_keys_and_values_use_coral_map_form() -> None:
         "AttributeMapping": {"": "email", "name": None},
     }
     assert invalid("CreateIdentityProvider", params) == (
-        "2 validation errors detected: "
+        "1 validation error detected: "
         f"Value '{{=email, name=null}}' at 'attributeMapping' {CONSTRAINT}: "
-        f"Map keys must satisfy constraint: [{MAX_LEN} 32, {MIN_LEN} 1]; "
-        f"Value '{{=email, name=null}}' at 'attributeMapping' {CONSTRAINT}: "
-        f"Map value must satisfy constraint: [{MAX_LEN} 131072, {MIN_LEN} 0, {NOT_NULL}]"
+        f"Map keys must satisfy constraint: [{MAX_LEN} 32, {MIN_LEN} 1]"
     )
+
+
+def test_null_map_values_are_dropped() -> None:
+    """amazon-cognito-identity-js sends `"DEVICE_KEY": null` when it retries without a device."""
+    body = {
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "ClientId": "abc",
+        "AuthParameters": {"USERNAME": "a", "X": None},
+    }
+    assert parse_request(op("InitiateAuth"), json.dumps(body).encode())["AuthParameters"] == {"USERNAME": "a"}
 
 
 def test_sensitive_map_and_sensitive_parent_hide_values() -> None:
     params = {
         "AuthFlow": "USER_PASSWORD_AUTH",
         "ClientId": "abc",
-        "AuthParameters": {"USERNAME": None},
+        "AuthParameters": {"USERNAME": "x" * 131073},
         "UserContextData": {"IpAddress": "x" * 131073},
     }
     assert invalid("InitiateAuth", params) == (
         "2 validation errors detected: "
         f"Value at 'authParameters' {CONSTRAINT}: "
-        f"Map value must satisfy constraint: [{MAX_LEN} 131072, {MIN_LEN} 0, {NOT_NULL}]; "
+        f"Map value must satisfy constraint: [{MAX_LEN} 131072, {MIN_LEN} 0]; "
         f"Value at 'userContextData.ipAddress' {CONSTRAINT}: {MAX_LEN} 131072"
     )
 

@@ -3,7 +3,8 @@
 `parse_request(operation, body)` turns a JSON 1.1 request body into the operation's input dict, or
 raises the `CognitoError` Cognito would answer:
 
-* Body not JSON / not an object -> `SerializationException` without a message (core spec §1.5).
+* Body not JSON / not an object -> `SerializationException` without a message (core spec §1.5);
+  so is a body with a NUL or a lone surrogate in any string, text no store can hold [INF].
 * A JSON value of the wrong type for its modelled slot -> `SerializationException` with a
   Coral-style message; an object or array in a scalar slot says exactly
   `Start of structure or map found where not expected.` (§1.5).
@@ -457,20 +458,19 @@ class _Map(_Collection):
             errors.append(_item(self.shown(value), path, self.key.bracket_text("Map keys", False)))
         if isinstance(self.value, _Scalar):
             return self._parse_scalars(self.value, value, path, errors)
-        out = {}
-        for key, item in value.items():
-            item_path = f"{path}.{key}.member"
-            if item is None:
-                errors.append(_null_item(item_path))
-            else:
-                out[key] = self.value.parse(item, item_path, errors)
-        return out
+        # A null map value is dropped, not refused: AWS's own amazon-cognito-identity-js retries a
+        # PASSWORD_VERIFIER with `"DEVICE_KEY": null` after `Device does not exist.` (core spec
+        # §9.5) and relies on Cognito ignoring it [INF from the client's code].
+        return {
+            key: self.value.parse(item, f"{path}.{key}.member", errors)
+            for key, item in value.items()
+            if item is not None
+        }
 
     def _parse_scalars(self, member: _Scalar, value: dict[str, Any], path: str, errors: list[str]) -> Any:
         out = {key: member.convert(item) for key, item in value.items() if item is not None}
-        has_null = len(out) != len(value)
-        if has_null or not all(map(member.accepts, out.values())):
-            errors.append(_item(self.shown(value), path, member.bracket_text("Map value", has_null)))
+        if not all(map(member.accepts, out.values())):
+            errors.append(_item(self.shown(value), path, member.bracket_text("Map value", False)))
         return out
 
 

@@ -122,6 +122,10 @@ def _hash_int(data: bytes) -> int:
     return int.from_bytes(hashlib.sha256(data).digest(), "big")
 
 
+#: ``g^e mod N`` for the 256-bit exponents of §9.2-§9.5 (x = SHA-256, b = 256 random bits), from
+#: a precomputed table: the hot part of every password check (`bigint.FixedBase`).
+_G_POW: Final = bigint.FixedBase(G, N, bits=256)
+
 #: The SRP-6a multiplier k = H(padHex(N) ‖ padHex(g)) (§9.1; value pinned in §0.3).
 K: Final[int] = _hash_int(hex_to_bytes(pad_hex(N) + pad_hex(G)))
 
@@ -178,7 +182,7 @@ def password_verifier(pool_name: str, user_id: str, password: str, salt_hex: str
     ``pool_name`` is the pool id after ``_`` (:func:`pool_name_of`); ``user_id`` the internal
     username returned as ``USER_ID_FOR_SRP``.
     """
-    return bigint.powmod(G, compute_x(pool_name, user_id, password, salt_hex), N)
+    return _G_POW.pow(compute_x(pool_name, user_id, password, salt_hex))
 
 
 def check_password(pool_name: str, user_id: str, password: str, salt_hex: str, verifier: int) -> bool:
@@ -201,7 +205,7 @@ def device_verifier(device_group_key: str, device_key: str, device_password: str
 
     The server never sees the device password; this is for tests and simulated clients.
     """
-    return bigint.powmod(G, compute_x(device_group_key, device_key, device_password, salt_hex), N)
+    return _G_POW.pow(compute_x(device_group_key, device_key, device_password, salt_hex))
 
 
 def device_verifier_config(
@@ -267,7 +271,7 @@ def server_challenge(verifier: int, b: int | None = None) -> tuple[int, int]:
         raise ValueError("verifier must be in [1, N)")
     kv = K * verifier % N
     if b is not None:
-        big_b = (kv + bigint.powmod(G, b, N)) % N
+        big_b = (kv + _G_POW.pow(b)) % N
         if big_b == 0:
             raise ValueError("degenerate server ephemeral: B mod N == 0")
         return b, big_b
@@ -275,7 +279,7 @@ def server_challenge(verifier: int, b: int | None = None) -> tuple[int, int]:
         b = secrets.randbits(256)
         if b == 0:
             continue
-        big_b = (kv + bigint.powmod(G, b, N)) % N
+        big_b = (kv + _G_POW.pow(b)) % N
         if big_b != 0:
             return b, big_b
 

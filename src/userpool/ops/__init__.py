@@ -1,3 +1,17 @@
 """Operation handlers, one module per API area; importing this package registers them all."""
 
-from userpool.ops import account, auth, clients, groups, listing, mfa_settings, pools, profile, totp, users  # noqa: F401
+from userpool.ops import (  # noqa: F401
+    account,
+    auth,
+    clients,
+    devices,
+    groups,
+    imports,
+    listing,
+    mfa_settings,
+    pools,
+    profile,
+    srp,
+    totp,
+    users,
+)

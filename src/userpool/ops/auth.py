@@ -13,6 +13,7 @@ from userpool.api.errors import CognitoError, invalid_parameter, not_authorized
 from userpool.crypto import jwt
 from userpool.crypto.secret_hash import hash_matches
 from userpool.domain.mfa import FirstFactor
+from userpool.ops import devices, srp
 from userpool.ops.common import (
     check_secret_hash,
     find_user,
@@ -24,6 +25,7 @@ from userpool.ops.common import (
 from userpool.ops.flow import after_password, required, respond
 from userpool.ops.signin import check_password
 from userpool.store.pools import Client, Pool
+from userpool.store.users import User
 from userpool.tokens import service as tokens
 
 DEFAULT_FLOWS = ("ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH")
@@ -75,7 +77,25 @@ def _password_flow(
     password = required(params, "PASSWORD")
     check_secret_hash(client, username, params.get("SECRET_HASH"))
     user = check_password(ctx, pool, client, find_user(ctx, pool, username), password)
-    return after_password(ctx, pool, client, user, FirstFactor.PASSWORD, public=public)
+    device_key = devices.sign_in_device(ctx, pool, user, params.get("DEVICE_KEY"))  # MFA spec §5.6
+    return after_password(ctx, pool, client, user, FirstFactor.PASSWORD, public=public, device_key=device_key)
+
+
+def _custom_flow(ctx: Context, pool: Pool, client: Client, params: Mapping[str, str]) -> dict[str, Any]:
+    """CUSTOM_AUTH: pools have no Lambda triggers here, so only its SRP start (`CHALLENGE_NAME:
+    SRP_A`, answered by PASSWORD_VERIFIER and then MFA, MFA spec §5.1) is possible."""
+    if params.get("CHALLENGE_NAME") != "SRP_A":
+        raise invalid_parameter(srp.NO_LAMBDA)
+    return srp.start(ctx, pool, client, params, first=FirstFactor.CUSTOM_SRP)
+
+
+def _check_refresh_device(
+    ctx: Context, pool: Pool, user: User, result: Mapping[str, Any], sent: str | None
+) -> None:
+    """Core spec §4.7: tokens issued to a device (their `device_key` claim) refresh only with it."""
+    decoded = jwt.decode_unverified(result["AccessToken"])
+    claimed = decoded[1].get("device_key") if decoded is not None else None
+    devices.check_refresh(ctx, pool, user, claimed if isinstance(claimed, str) else None, sent)
 
 
 def _refresh_flow(ctx: Context, pool: Pool, client: Client, params: Mapping[str, str]) -> dict[str, Any]:
@@ -90,6 +110,7 @@ def _refresh_flow(ctx: Context, pool: Pool, client: Client, params: Mapping[str,
         # Core spec §3.4 [OBS]: the refresh hash is over the internal username.
         if not hash_matches(client.secret, user.username, client.id, sent):
             raise not_authorized(f"SecretHash does not match for the client: {client.id}")
+    _check_refresh_device(ctx, pool, user, result, params.get("DEVICE_KEY"))
     return {"ChallengeParameters": {}, "AuthenticationResult": result}
 
 
@@ -102,6 +123,10 @@ def _initiate(
         return _password_flow(ctx, pool, client, params, public=public)
     if canonical == "REFRESH_TOKEN_AUTH":
         return _refresh_flow(ctx, pool, client, params)
+    if canonical == "USER_SRP_AUTH":
+        return srp.start(ctx, pool, client, params, first=FirstFactor.SRP)
+    if canonical == "CUSTOM_AUTH":
+        return _custom_flow(ctx, pool, client, params)
     raise invalid_parameter(f"AuthFlow {flow} is not implemented by this emulator yet")
 
 
@@ -150,7 +175,8 @@ def get_tokens_from_refresh_token(ctx: Context, params: dict[str, Any]) -> Mappi
     pool = pool_of_client(ctx, client)
     check_flow_enabled(client, "REFRESH_TOKEN_AUTH")
     _check_client_secret(client, params.get("ClientSecret"))
-    _user, result = tokens.refresh_tokens(ctx, pool, client, params["RefreshToken"])
+    user, result = tokens.refresh_tokens(ctx, pool, client, params["RefreshToken"])
+    _check_refresh_device(ctx, pool, user, result, params.get("DeviceKey"))
     rotation = client.config.get("RefreshTokenRotation") or {}
     if rotation.get("Feature") == "ENABLED":
         grace = float(rotation.get("RetryGracePeriodSeconds") or 0)

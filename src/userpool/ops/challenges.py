@@ -46,16 +46,25 @@ EMAIL_MFA_MESSAGE = "Your verification code is {####}. "  # [INF]
 
 
 def after_first_factor(
-    ctx: Context, pool: Pool, client: Client, user: User, first: FirstFactor, *, public: bool
+    ctx: Context,
+    pool: Pool,
+    client: Client,
+    user: User,
+    first: FirstFactor,
+    *,
+    public: bool,
+    device_remembered: bool = False,
 ) -> Challenge | None:
     """Run the MFA decision: the challenge to issue, None for tokens, or raise the denial.
 
     InitiateAuth does not declare MFAMethodNotFoundException, so a public call answers
-    NotAuthorizedException with the same message (MFA spec §0.3)."""
+    NotAuthorizedException with the same message (MFA spec §0.3). `device_remembered`: the sign-in
+    names a confirmed device the user remembered (MFA spec §5.6)."""
     decision = decide(
         pool_mfa(pool.config),
         user_factors(user.attributes, user.mfa),
         first,
+        device_remembered=device_remembered,
         model=ctx.settings.mfa_model,
         switches=ctx.settings.switches,
     )
@@ -142,8 +151,14 @@ def answer(
     if name == "SELECT_MFA_TYPE":
         factor = select_answer(_required(responses, "ANSWER"), tuple(session.data.get("can_choose") or ()))
         sessions.consume(ctx.conn, session, now=ctx.now())
-        return "challenge", issue(ctx, pool, client, user, challenge_for(factor))
+        return "challenge", issue(ctx, pool, client, user, challenge_for(factor), **carried(session))
     return _answer_setup(ctx, pool, client, session, user, responses)
+
+
+def carried(session: AuthSession) -> dict[str, Any]:
+    """What one step of a sign-in hands to the next: the device key it names (MFA spec §5.6)."""
+    key = session.data.get("device_key")
+    return {} if key is None else {"device_key": key}
 
 
 def _required(responses: Mapping[str, str], key: str) -> str:
@@ -228,7 +243,8 @@ def _answer_setup(
         attributes = {**user.attributes, "email": email, "email_verified": "false"}
         user = user.with_changes(attributes=attributes, modified_at=ctx.now())
         users.save_user(ctx.conn, user)
-        return "challenge", issue(ctx, pool, client, user, challenge_for(EMAIL), from_setup=True)
+        step = challenge_for(EMAIL)
+        return "challenge", issue(ctx, pool, client, user, step, from_setup=True, **carried(session))
     raise invalid_parameter("MFA setup is not complete: verify a software token or provide EMAIL.")
 
 

@@ -42,24 +42,53 @@ def record_failure(ctx: Context, user: User) -> None:
     )
 
 
-def check_password(ctx: Context, pool: Pool, client: Client, user: User | None, password: str) -> User:
-    """Core spec §8.1 steps 3-8, in order; returns the user whose password matched."""
-    if user is None:
-        raise unknown_user(client)
+def check_not_locked(ctx: Context, user: User) -> None:
+    """Core spec §8.1 step 4, §14: `Password attempts exceeded` while locked, even for the right
+    password."""
     if is_locked(user.lockout_until, ctx.now()):
         raise not_authorized(LOCKED_MESSAGE)
+
+
+def check_status(client: Client, user: User) -> None:
+    """Core spec §8.1 steps 5-6: unconfirmed and reset-required users cannot sign in."""
     if user.status == "UNCONFIRMED":
         raise CognitoError("UserNotConfirmedException", "User is not confirmed.")
     if user.status == "RESET_REQUIRED":
         if prevents_existence_errors(client):
             raise not_authorized(INCORRECT)
         raise CognitoError("PasswordResetRequiredException", "Password reset required for the user")
-    if not password_matches(pool, user, password):
-        record_failure(ctx, user)
-        raise not_authorized(INCORRECT, keep_changes=True)
+
+
+def check_enabled(user: User) -> None:
+    """Core spec §8.1 step 8 [OBS text; position INF, Q11]."""
     if not user.enabled:
         raise not_authorized("User is disabled.")
+
+
+def refuse(ctx: Context, user: User) -> CognitoError:
+    """Core spec §8.1 step 7, §14: a wrong password (or SRP proof) is counted towards lockout and
+    answered `Incorrect username or password.`; the count is kept though the call fails."""
+    record_failure(ctx, user)
+    return not_authorized(INCORRECT, keep_changes=True)
+
+
+def check_password(ctx: Context, pool: Pool, client: Client, user: User | None, password: str) -> User:
+    """Core spec §8.1 steps 3-8, in order; returns the user whose password matched."""
+    if user is None:
+        raise unknown_user(client)
+    check_not_locked(ctx, user)
+    check_status(client, user)
+    if not password_matches(pool, user, password):
+        raise refuse(ctx, user)
+    check_enabled(user)
     return user
+
+
+def check_after_proof(client: Client, user: User) -> None:
+    """Core spec §9.4 step 8: after an SRP proof, the status rules of §8.1 steps 5, 6 and 8
+    [INF Q12: after the proof, not at step 1]."""
+    check_status(client, user)
+    check_enabled(user)
 
 
 def session_lifetime(client: Client) -> float:

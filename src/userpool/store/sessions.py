@@ -90,3 +90,27 @@ def consume(conn: sa.Connection, found: AuthSession, *, now: float) -> None:
     )
     if result.rowcount != 1:
         raise not_authorized(USED)
+
+
+def newest_pending(
+    conn: sa.Connection, *, client_id: str, user_id: int, challenge: str, now: float
+) -> AuthSession | None:
+    """The newest unused, unexpired session of a user and client for `challenge`: how a
+    DEVICE_SRP_AUTH answer without a Session finds its sign-in (core spec §9.5)."""
+    row = (
+        conn.execute(
+            sa.select(auth_sessions)
+            .where(
+                auth_sessions.c.client_id == client_id,
+                auth_sessions.c.user_id == user_id,
+                auth_sessions.c.challenge == challenge,
+                auth_sessions.c.used_at.is_(None),
+                auth_sessions.c.expires_at > now,
+            )
+            .order_by(auth_sessions.c.created_at.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else AuthSession(**row)

@@ -8,15 +8,18 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
 
 from userpool.api import dispatch
 from userpool.api.model import TARGET_PREFIX
+from userpool.console import AdminGuard, create_console
 from userpool.store import outbox, pools
 from userpool.store.db import transaction
 from userpool.tokens.jwks import jwks_document, openid_configuration
+from userpool.web.uploads import upload_endpoint
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
 _CREDENTIAL_REGION = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/")
@@ -65,6 +68,11 @@ def create_app(server: dispatch.Server) -> Starlette:
         Route("/", protocol, methods=["POST"]),
         Route("/_userpool/health", health, methods=["GET"]),
         Route("/_userpool/messages", messages, methods=["GET"]),
+        Route("/_userpool/import/{job_id}", upload_endpoint(server), methods=["PUT"]),
         Route("/{pool_id}/.well-known/{doc:str}", well_known, methods=["GET"]),
+        # The web console (issue 6); a browser opening the root URL lands there.
+        Route("/", lambda _: RedirectResponse("/console/", 302), methods=["GET"]),
+        Mount("/console", app=create_console(server)),
     ]
-    return Starlette(routes=routes)
+    # Off loopback, admin operations and the outbox need the console credential (console/access.py).
+    return Starlette(routes=routes, middleware=[Middleware(AdminGuard, settings=server.settings)])

@@ -1,0 +1,311 @@
+"""Load-generating worker processes for bench/run.py.
+
+Each worker is its own process holding one keep-alive HTTP/1.1 connection (`http.client`, no
+boto3, no signing) and sending JSON 1.1 bodies that were built before the clock started, so a
+request costs the client a few tens of microseconds. A workload runs from a common start time
+for a fixed number of seconds (or until its bodies run out); every worker reports its latencies,
+its error count and its first error.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import multiprocessing
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+TARGET_PREFIX = "AWSCognitoIdentityProviderService."
+# A SigV4-shaped header: moto routes on its credential scope; userpool reads the region from it.
+AUTHORIZATION = (
+    "AWS4-HMAC-SHA256 Credential=bench/20240101/us-east-1/cognito-idp/aws4_request, "
+    "SignedHeaders=host;x-amz-target, Signature=" + "0" * 64
+)
+STEP_SECONDS = 30
+
+
+class Client:
+    """One keep-alive connection speaking JSON 1.1; reconnects when the server closes it."""
+
+    def __init__(self, url: str, timeout: float = 60) -> None:
+        parts = urlsplit(url)
+        self.http = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
+
+    def call(self, operation: str, body: bytes) -> tuple[int, bytes]:
+        headers = {
+            "X-Amz-Target": TARGET_PREFIX + operation,
+            "Content-Type": "application/x-amz-json-1.1",
+            "Authorization": AUTHORIZATION,
+        }
+        for attempt in (1, 2):
+            try:
+                self.http.request("POST", "/", body, headers)
+                reply = self.http.getresponse()
+                return reply.status, reply.read()
+            except (ConnectionError, http.client.HTTPException):
+                self.http.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def json(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One call that must succeed (set-up steps); raises with the server's answer otherwise."""
+        status, data = self.call(operation, json.dumps(params).encode())
+        if status != 200:
+            raise RuntimeError(f"{operation} failed: {status} {data[:300]!r}")
+        found: dict[str, Any] = json.loads(data) if data else {}
+        return found
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@dataclass
+class Outcome:
+    """What one worker measured."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    first_error: str | None = None
+    ended: float = 0.0
+    worker: int = 0
+    state: Any = None  # workload-specific state handed back to the parent (TOTP steps used)
+
+    def failed(self, text: str) -> None:
+        self.errors += 1
+        if self.first_error is None:
+            self.first_error = text[:300]
+
+
+# --- workloads -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calls:
+    """Send `bodies` (operation, body) in turn, cycling, until the time is up; or each body once
+    when `once` is set (AdminCreateUser)."""
+
+    bodies: Sequence[tuple[str, bytes]]
+    once: bool = False
+
+    def run(self, client: Client, until: float, out: Outcome) -> None:
+        index = 0
+        while time.time() < until:
+            if index >= len(self.bodies):
+                if self.once:
+                    return
+                index = 0
+            operation, body = self.bodies[index]
+            index += 1
+            started = time.perf_counter()
+            status, data = client.call(operation, body)
+            if status == 200:
+                out.latencies.append(time.perf_counter() - started)
+            else:
+                out.failed(f"{status} {data[:300]!r}")
+
+
+@dataclass(frozen=True)
+class Walk:
+    """A full ListUsers walk, page by page, repeated until the time is up (one latency per walk)."""
+
+    pool_id: str
+    limit: int = 60
+
+    def run(self, client: Client, until: float, out: Outcome) -> None:
+        walked = 0
+        while time.time() < until:
+            started = time.perf_counter()
+            count, error = self.walk(client)
+            if error:
+                out.failed(error)
+                continue
+            walked = count
+            out.latencies.append(time.perf_counter() - started)
+        out.state = walked
+
+    def walk(self, client: Client) -> tuple[int, str | None]:
+        params: dict[str, Any] = {"UserPoolId": self.pool_id, "Limit": self.limit}
+        count = 0
+        while True:
+            status, data = client.call("ListUsers", json.dumps(params).encode())
+            if status != 200:
+                return count, f"{status} {data[:300]!r}"
+            page = json.loads(data)
+            count += len(page.get("Users") or [])
+            token = page.get("PaginationToken")
+            if not token:
+                return count, None
+            params["PaginationToken"] = token
+
+
+def totp_of(secret: str) -> Any:
+    """pyotp's TOTP for a secret; moto hands every user the same 60-bit secret, shorter than
+    pyotp's default minimum, so that check is off here (the codes are the same)."""
+    import pyotp
+
+    class AnyLengthTOTP(pyotp.TOTP):
+        min_secret_length_bits = 0
+
+    return AnyLengthTOTP(secret)
+
+
+@dataclass(frozen=True)
+class TotpUser:
+    username: str
+    secret: str
+
+
+@dataclass(frozen=True)
+class TotpSignIns:
+    """InitiateAuth USER_PASSWORD_AUTH, then RespondToAuthChallenge SOFTWARE_TOKEN_MFA with a real
+    TOTP (pyotp), one latency per complete sign-in. Where the server refuses a reused time step
+    (`replay_protected`), each user signs in at most once per step: users are taken in turn, each
+    with the lowest step after the one it last used that the server still accepts (one step of
+    tolerance either side), and a user with none left is skipped until time moves on."""
+
+    client_id: str
+    password: str
+    users: Sequence[TotpUser]
+    last_steps: Sequence[int]
+    replay_protected: bool = True
+    window: int = 1  # steps the server accepts either side of its own
+
+    def run(self, client: Client, until: float, out: Outcome) -> None:
+        totps = [totp_of(user.secret) for user in self.users]
+        last = list(self.last_steps)
+        index = waits = 0
+        while time.time() < until:
+            picked = self._next(last, index)
+            if picked is None:
+                waits += 1
+                time.sleep(0.05)  # every user has used every step the server accepts now
+                continue
+            index, step = picked
+            last[index] = step
+            user = self.users[index]
+            started = time.perf_counter()
+            error = self._sign_in(client, user.username, totps[index].at(step * STEP_SECONDS))
+            if error is None:
+                out.latencies.append(time.perf_counter() - started)
+            else:
+                out.failed(error)
+            index += 1
+        out.state = {"last_steps": last, "waits": waits}
+
+    def _next(self, last: list[int], start: int) -> tuple[int, int] | None:
+        now = time.time()
+        current = int(now // STEP_SECONDS)
+        # The step before is still accepted if the server checks it within this step.
+        lowest = current - self.window if now % STEP_SECONDS < STEP_SECONDS - 2 else current
+        if not self.replay_protected:
+            return start % len(self.users), current
+        for offset in range(len(self.users)):
+            index = (start + offset) % len(self.users)
+            step = max(last[index] + 1, lowest)
+            if step <= current + self.window:
+                return index, step
+        return None
+
+    def _sign_in(self, client: Client, username: str, code: str) -> str | None:
+        first = {
+            "ClientId": self.client_id,
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": username, "PASSWORD": self.password},
+        }
+        status, data = client.call("InitiateAuth", json.dumps(first).encode())
+        if status != 200:
+            return f"InitiateAuth {status} {data[:300]!r}"
+        challenge = json.loads(data)
+        if challenge.get("ChallengeName") != "SOFTWARE_TOKEN_MFA":
+            return f"InitiateAuth answered {data[:300]!r}"
+        second = {
+            "ClientId": self.client_id,
+            "ChallengeName": "SOFTWARE_TOKEN_MFA",
+            "Session": challenge["Session"],
+            "ChallengeResponses": {"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": code},
+        }
+        status, data = client.call("RespondToAuthChallenge", json.dumps(second).encode())
+        if status != 200 or b"AccessToken" not in data:
+            return f"RespondToAuthChallenge {status} {data[:300]!r}"
+        return None
+
+
+Workload = Calls | Walk | TotpSignIns
+
+
+# --- running workers -----------------------------------------------------------------------------
+
+
+def _worker(url: str, workload: Workload, start: float, seconds: float, queue: Any, worker: int) -> None:
+    out = Outcome(worker=worker)
+    client = Client(url)
+    try:
+        time.sleep(max(0.0, start - time.time()))
+        workload.run(client, start + seconds, out)
+    except Exception as err:  # report, never hang the parent
+        out.failed(f"{type(err).__name__}: {err}")
+    finally:
+        client.close()
+        out.ended = time.time()
+        queue.put(out)
+
+
+@dataclass
+class Result:
+    """A workload's outcome over all its workers."""
+
+    clients: int
+    count: int
+    errors: int
+    first_error: str | None
+    wall: float
+    latencies: list[float]
+    states: list[Any]
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.wall if self.wall > 0 else 0.0
+
+    def percentile(self, fraction: float) -> float:
+        """Latency at `fraction` in milliseconds (nearest rank); NaN without a success."""
+        if not self.latencies:
+            return math.nan
+        ordered = sorted(self.latencies)
+        return 1000 * ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def run(
+    url: str, workloads: Sequence[Workload], seconds: float, *, before: Callable[[], None] | None = None
+) -> Result:
+    """Run one worker process per workload from a common start, `seconds` at most; `before` is
+    called just before the start (to sample the server)."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    start = time.time() + 0.3
+    procs = [
+        context.Process(target=_worker, args=(url, workload, start, seconds, queue, n), daemon=True)
+        for n, workload in enumerate(workloads)
+    ]
+    for proc in procs:
+        proc.start()
+    if before is not None:
+        before()
+    outs = sorted((queue.get(timeout=seconds + 120) for _ in procs), key=lambda out: out.worker)
+    for proc in procs:
+        proc.join(timeout=10)
+    latencies = [value for out in outs for value in out.latencies]
+    errors = [out.first_error for out in outs if out.first_error]
+    return Result(
+        clients=len(workloads),
+        count=len(latencies),
+        errors=sum(out.errors for out in outs),
+        first_error=errors[0] if errors else None,
+        wall=max(out.ended for out in outs) - start,
+        latencies=latencies,
+        states=[out.state for out in outs],
+    )

@@ -1,0 +1,239 @@
+"""The servers bench/run.py compares: userpool on SQLite and on PostgreSQL, moto's server and
+cognito-local. Each is started here on 127.0.0.1 and a free port, watched through /proc (CPU
+seconds and RSS of its whole process tree) and stopped again, whatever happens.
+
+The peers live apart from the project: moto in bench/.venv (bench/requirements.txt), cognito-local
+in bench/node_modules (bench/package.json and its lockfile); `ensure_installed` sets them up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from loadgen import Client
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PEER_VENV = BENCH / ".venv"
+MOTO_SERVER = PEER_VENV / "bin" / "moto_server"
+COGNITO_LOCAL = BENCH / "node_modules" / "cognito-local" / "lib" / "bin" / "start.js"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A server to measure and what it does differently."""
+
+    name: str
+    kind: str  # userpool | moto | cognito-local
+    db: str = ""  # userpool: sqlite | postgres
+    replay_protected: bool = True  # refuses a TOTP step a user already used
+    totp_window: int = 1  # TOTP steps accepted either side of the current one
+    paginates: bool = True  # ListUsers honours Limit / PaginationToken
+
+
+ENGINES = {
+    "sqlite": Engine("userpool/sqlite", "userpool", db="sqlite"),
+    "postgres": Engine("userpool/pg", "userpool", db="postgres"),
+    "moto": Engine("moto", "moto", replay_protected=False, totp_window=0),
+    "cognito-local": Engine("cognito-local", "cognito-local", replay_protected=False, paginates=False),
+}
+
+
+# --- installing the peers ------------------------------------------------------------------------
+
+
+def ensure_installed(kinds: set[str]) -> dict[str, str]:
+    """Install missing peers; returns {kind: reason} for peers that cannot run here."""
+    missing: dict[str, str] = {}
+    if "moto" in kinds and not MOTO_SERVER.exists():
+        print("setting up bench/.venv with moto[server] (bench/requirements.txt) ...", flush=True)
+        subprocess.run(["python3", "-m", "venv", str(PEER_VENV)], check=True)
+        pip = [str(PEER_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+        subprocess.run([*pip, "-r", str(BENCH / "requirements.txt")], check=True)
+    if "cognito-local" in kinds and not COGNITO_LOCAL.exists():
+        if shutil.which("npm") is None or shutil.which("node") is None:
+            missing["cognito-local"] = "node/npm not installed"
+        else:
+            print("installing cognito-local into bench/node_modules (npm ci) ...", flush=True)
+            subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=BENCH, check=True)
+    return missing
+
+
+# --- process trees -------------------------------------------------------------------------------
+
+
+def _children_map() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+            children.setdefault(ppid, []).append(int(entry))
+    return children
+
+
+def process_tree(pid: int) -> list[int]:
+    children = _children_map()
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, []))
+    return tree
+
+
+@dataclass(frozen=True)
+class Usage:
+    cpu: float  # user + system seconds of the whole tree
+    rss: int  # bytes, summed over the tree
+
+
+def usage(pid: int) -> Usage:
+    cpu, rss = 0.0, 0
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / TICKS
+            rss += int(fields[21]) * PAGE_SIZE
+    return Usage(cpu, rss)
+
+
+# --- starting and stopping -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Running:
+    engine: Engine
+    url: str
+    pid: int
+    ready_seconds: float
+
+    def usage(self) -> Usage:
+        return usage(self.pid)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Ready means it answers a cognito-idp call (ListUserPools)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        client = Client(url, timeout=2)
+        try:
+            status, _ = client.call("ListUserPools", b'{"MaxResults": 1}')
+            if status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            client.close()
+        time.sleep(0.01)
+    raise RuntimeError(f"no answer from {url} within {timeout:.0f}s")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    tree = process_tree(proc.pid)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    for pid in tree[1:]:  # workers the server started and left behind, by their own ids
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _command(engine: Engine, port: int, db_url: str, workers: int) -> tuple[list[str], dict[str, str]]:
+    env = dict(os.environ)
+    if engine.kind == "userpool":
+        command = [sys.executable, "-m", "userpool.cli", "serve", "--port", str(port), "--db", db_url]
+        return [*command, "--workers", str(workers), "--log-level", "warning"], env
+    if engine.kind == "moto":
+        env["MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"] = "true"
+        return [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)], env
+    env.update(PORT=str(port), HOST="127.0.0.1")
+    return ["node", str(COGNITO_LOCAL)], env
+
+
+@contextlib.contextmanager
+def serve(engine: Engine, workdir: str, db_url: str, *, workers: int) -> Iterator[Running]:
+    """The engine running in `workdir` on `db_url` (userpool); stopped on exit."""
+    port = free_port()
+    command, env = _command(engine, port, db_url, workers)
+    log_path = Path(workdir, f"server-{port}.log")
+    with log_path.open("wb") as log:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            try:
+                wait_ready(url, proc)
+            except RuntimeError as err:
+                text = log_path.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"{engine.name} failed to start ({err}): {text}") from None
+            yield Running(engine, url, proc.pid, time.perf_counter() - started)
+        finally:
+            _stop(proc)
+
+
+@contextlib.contextmanager
+def storage(engine: Engine) -> Iterator[tuple[str, str]]:
+    """A working directory and a fresh database URL for the engine (a SQLite file there, or a new
+    PostgreSQL database, dropped on exit)."""
+    with tempfile.TemporaryDirectory(prefix="userpool-bench-") as tmp, _database(engine, tmp) as db_url:
+        yield tmp, db_url
+
+
+@contextlib.contextmanager
+def _database(engine: Engine, tmp: str) -> Iterator[str]:
+    if engine.db != "postgres":
+        yield f"sqlite:///{tmp}/userpool.db"
+        return
+    import psycopg
+
+    name = f"userpool_bench_{os.getpid()}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def describe_machine() -> str:
+    cores = os.cpu_count() or 0
+    memory = os.sysconf("SC_PHYS_PAGES") * PAGE_SIZE / 2**30
+    model = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return json.dumps({"cores": cores, "memory_gib": round(memory, 1), "cpu": model})

@@ -1,0 +1,256 @@
+"""userpool side by side with moto and cognito-local: sign-ins, AdminCreateUser, ListUsers.
+
+Run from the repository root with the project's venv:
+
+    .venv/bin/python bench/run.py            # everything: both engines, moto, cognito-local
+    .venv/bin/python bench/run.py --quick    # shorter steps, fewer users (a minute or two)
+    .venv/bin/python bench/run.py --engines sqlite,moto --workloads password,totp
+
+It installs the peers on first use (moto[server] into bench/.venv, cognito-local into
+bench/node_modules), starts every server itself on 127.0.0.1, drives it from separate
+load-generating processes (raw JSON 1.1 over keep-alive HTTP), stops it, and prints one table
+with each userpool figure as a ratio to the peers, the crypto floor, and the issue's targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import math
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import fixtures  # noqa: E402
+import floor  # noqa: E402
+import peers  # noqa: E402
+import workloads as wl  # noqa: E402
+from peers import ENGINES, Engine, Running  # noqa: E402
+from workloads import Row  # noqa: E402
+
+WORKLOADS = ("password", "totp", "create", "list", "soak")
+PEERS = ("moto", "cognito-local")
+
+
+@dataclass(frozen=True)
+class Plan:
+    seconds: float  # per measured step
+    password_users: int
+    totp_users: int  # userpool; peers without replay protection need few
+    peer_totp_users: int
+    create_users: int
+    create_seconds: float
+    soak: int  # consecutive sign-ins of the memory check (userpool/sqlite only)
+    workers: int  # userpool server processes
+    clients: tuple[int, ...]
+
+
+def plan_of(args: argparse.Namespace) -> Plan:
+    quick = args.quick
+    return Plan(
+        seconds=args.seconds or (3.0 if quick else 8.0),
+        password_users=50,
+        totp_users=args.totp_users or (1200 if quick else 3000),
+        peer_totp_users=50 if quick else 200,
+        create_users=args.create_users or (1000 if quick else 5000),
+        create_seconds=30.0 if quick else 120.0,
+        soak=args.soak if args.soak is not None else (0 if quick else 100_000),
+        workers=args.workers,
+        clients=(1, 4),
+    )
+
+
+def run_engine(engine: Engine, plan: Plan, selected: set[str]) -> tuple[list[Row], list[str]]:
+    rows: list[Row] = []
+    notes: list[str] = []
+    with peers.storage(engine) as (workdir, db_url):
+        with peers.serve(engine, workdir, db_url, workers=plan.workers) as running:
+            notes.append(f"{engine.name}: ready in {running.ready_seconds:.2f}s on a new database")
+            rows += _sign_ins(running, plan, selected)
+            if selected & {"create", "list"}:
+                rows += _users(running, plan, selected)
+        if engine.kind == "userpool":
+            with peers.serve(engine, workdir, db_url, workers=plan.workers) as again:
+                notes.append(
+                    f"{engine.name}: ready in {again.ready_seconds:.2f}s on the existing database "
+                    f"({plan.workers} worker process{'es' if plan.workers > 1 else ''})"
+                )
+    return rows, notes
+
+
+def _progress(row: Row) -> None:
+    print(f"  {row.engine:16} {row.workload:38} {row.rate:9.1f} {row.unit}", flush=True)
+
+
+def _sign_ins(running: Running, plan: Plan, selected: set[str]) -> list[Row]:
+    engine = running.engine
+    if not selected & {"password", "totp", "soak"}:
+        return []
+    many = engine.replay_protected
+    totp_users = (plan.totp_users if many else plan.peer_totp_users) if "totp" in selected else 0
+    started = time.perf_counter()
+    pool = fixtures.sign_in_pool(
+        running.url, engine, password_users=plan.password_users, totp_users=totp_users
+    )
+    print(f"  {engine.name:16} set-up: {totp_users} TOTP users in {time.perf_counter() - started:.1f}s")
+    rows: list[Row] = []
+    for clients in plan.clients:
+        if "password" in selected:
+            rows.append(wl.password_sign_ins(running, pool, clients, plan.seconds))
+            _progress(rows[-1])
+        if "totp" in selected:
+            rows.append(wl.totp_sign_ins(running, pool, clients, plan.seconds))
+            _progress(rows[-1])
+    if "soak" in selected and plan.soak and engine.db == "sqlite":
+        rows.append(wl.soak(running, pool, plan.soak, clients=max(plan.clients)))
+        _progress(rows[-1])
+    return rows
+
+
+def _users(running: Running, plan: Plan, selected: set[str]) -> list[Row]:
+    clients = max(plan.clients)
+    row, pool = wl.admin_create_users(running, plan.create_users, clients, plan.create_seconds)
+    _progress(row)
+    rows = [row]
+    if "list" in selected and pool.created:
+        for measure in (wl.list_equals, wl.list_prefix):
+            rows.append(measure(running, pool, clients, plan.seconds))
+            _progress(rows[-1])
+        rows.append(wl.list_walk(running, pool, plan.seconds))
+        _progress(rows[-1])
+    return rows
+
+
+# --- the table -----------------------------------------------------------------------------------
+
+
+def _ratio(row: Row, rows: list[Row], peer: str) -> str:
+    other = next((r for r in rows if r.engine == peer and r.workload == row.workload), None)
+    if other is None or not other.rate or row.engine in PEERS:
+        return ""
+    return f"{row.rate / other.rate:.1f}x"
+
+
+def _ms(value: float) -> str:
+    return "" if math.isnan(value) else f"{value:.1f}"
+
+
+def print_table(rows: list[Row]) -> None:
+    header = (
+        f"{'workload':38} {'engine':16} {'rate':>9} {'unit':11} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'CPU s':>6} {'cores':>5} {'RSS MB':>13} {'/moto':>6} {'/c-local':>8} {'errors':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    order = {name: n for n, name in enumerate(dict.fromkeys(r.workload for r in rows))}
+    for row in sorted(rows, key=lambda r: order[r.workload]):
+        rss = f"{row.rss_before / 2**20:.0f}->{row.rss_after / 2**20:.0f}"
+        cores = row.cpu / row.wall if row.wall else 0.0
+        print(
+            f"{row.workload:38} {row.engine:16} {row.rate:9.1f} {row.unit:11} {_ms(row.p50):>7} "
+            f"{_ms(row.p99):>7} {row.cpu:6.1f} {cores:5.2f} {rss:>13} {_ratio(row, rows, 'moto'):>6} "
+            f"{_ratio(row, rows, 'cognito-local'):>8} {row.errors:6d}"
+        )
+    for row in rows:
+        for note in row.notes:
+            print(f"  note: {row.engine} / {row.workload}: {note}")
+        if row.first_error:
+            print(f"  first error: {row.engine} / {row.workload}: {row.first_error}")
+
+
+def print_floor(found: floor.Floor | None, rows: list[Row]) -> None:
+    if found is None:
+        return
+    print(
+        f"\ncrypto floor ({found.processes} processes, bigint backend {found.backend}): "
+        f"{found.password:.0f} password sign-ins/s, {found.totp:.0f} TOTP-MFA sign-ins/s"
+    )
+    for row in rows:
+        if row.engine.startswith("userpool") and "sign-in," in row.workload:
+            reference = found.totp if row.workload.startswith("TOTP") else found.password
+            print(f"  {row.engine:16} {row.workload:28} {row.rate / reference:6.1%} of the floor")
+
+
+def print_targets(rows: list[Row]) -> None:
+    print("\ntargets (userpool/sqlite, 4 clients, against moto in this run):")
+    for workload in ("password sign-in, 4 clients", "TOTP-MFA sign-in, 4 clients", "AdminCreateUser, 4 clients"):
+        ours = next((r for r in rows if r.engine == "userpool/sqlite" and r.workload == workload), None)
+        moto = next((r for r in rows if r.engine == "moto" and r.workload == workload), None)
+        if ours is None or moto is None or not moto.rate:
+            continue
+        ratio = ours.rate / moto.rate
+        line = f"  {workload:30} {ratio:5.1f}x moto (>= 5x: {'met' if ratio >= 5 else 'MISSED'})"
+        if "sign-in" in workload:
+            line += f"; p99 {ours.p99:.1f} ms (< 25 ms: {'met' if ours.p99 < 25 else 'MISSED'})"
+        print(line)
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="short steps and few users")
+    parser.add_argument("--engines", default=",".join(ENGINES), help=f"any of {', '.join(ENGINES)}")
+    parser.add_argument("--workloads", default=",".join(WORKLOADS), help=f"any of {', '.join(WORKLOADS)}")
+    parser.add_argument("--seconds", type=float, default=None, help="seconds per measured step")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="userpool server processes")
+    parser.add_argument("--totp-users", type=int, default=None, help="TOTP users for userpool")
+    parser.add_argument("--create-users", type=int, default=None, help="users AdminCreateUser makes")
+    parser.add_argument("--soak", type=int, default=None, help="sign-ins of the memory check (0: none)")
+    parser.add_argument("--no-floor", action="store_true", help="skip the crypto floor")
+    return parser.parse_args(argv)
+
+
+@contextlib.contextmanager
+def _section(title: str) -> Iterator[None]:
+    print(f"\n== {title}", flush=True)
+    started = time.perf_counter()
+    yield
+    print(f"   ({time.perf_counter() - started:.0f}s)", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    plan = plan_of(args)
+    names = [n.strip() for n in args.engines.split(",") if n.strip()]
+    selected = {w.strip() for w in args.workloads.split(",") if w.strip()}
+    unknown = [n for n in names if n not in ENGINES] + sorted(selected - set(WORKLOADS))
+    if unknown:
+        print(f"unknown engine or workload: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    skipped = peers.ensure_installed({ENGINES[n].kind for n in names})
+    print(f"userpool benchmark, {datetime.date.today()}, machine {peers.describe_machine()}")
+    print(f"plan: {plan}")
+    found = None
+    if not args.no_floor:
+        with _section("crypto floor"):
+            found = floor.measure(seconds=2.0 if args.quick else 4.0)
+    rows: list[Row] = []
+    notes: list[str] = []
+    for name in names:
+        engine = ENGINES[name]
+        if engine.kind in skipped:
+            notes.append(f"{engine.name}: skipped ({skipped[engine.kind]})")
+            continue
+        with _section(engine.name):
+            found_rows, found_notes = run_engine(engine, plan, selected)
+        rows += found_rows
+        notes += found_notes
+    print()
+    print_table(rows)
+    for note in notes:
+        print(f"  {note}")
+    print_floor(found, rows)
+    print_targets(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

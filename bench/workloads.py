@@ -1,0 +1,197 @@
+"""The measured workloads of bench/run.py, each against one running engine: password and TOTP-MFA
+sign-ins at 1 and 4 clients, AdminCreateUser, ListUsers with `=` and `^=` filters, a full
+paginated walk, and a long sign-in loop watching the server's memory. Every workload samples the
+server's CPU seconds and RSS just before it starts and after its workers are done."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import fixtures
+import loadgen
+from loadgen import Calls, Result, TotpSignIns, Walk, Workload
+from peers import Running, Usage
+
+
+@dataclass
+class Row:
+    """One figure of the table."""
+
+    workload: str
+    engine: str
+    rate: float
+    unit: str
+    p50: float
+    p99: float
+    cpu: float
+    wall: float
+    rss_before: int
+    rss_after: int
+    errors: int = 0
+    first_error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def measure(running: Running, name: str, workloads: Sequence[Workload], seconds: float, unit: str) -> Row:
+    before: list[Usage] = []
+    result = loadgen.run(running.url, workloads, seconds, before=lambda: before.append(running.usage()))
+    after = running.usage()
+    return row_of(name, running, result, before[0], after, unit)
+
+
+def row_of(name: str, running: Running, result: Result, before: Usage, after: Usage, unit: str) -> Row:
+    return Row(
+        workload=name,
+        engine=running.engine.name,
+        rate=result.rate,
+        unit=unit,
+        p50=result.percentile(0.50),
+        p99=result.percentile(0.99),
+        cpu=after.cpu - before.cpu,
+        wall=result.wall,
+        rss_before=before.rss,
+        rss_after=after.rss,
+        errors=result.errors,
+        first_error=result.first_error,
+    )
+
+
+def _sign_in_body(client_id: str, username: str) -> tuple[str, bytes]:
+    body = {
+        "ClientId": client_id,
+        "AuthFlow": "USER_PASSWORD_AUTH",
+        "AuthParameters": {"USERNAME": username, "PASSWORD": fixtures.PASSWORD},
+    }
+    return "InitiateAuth", json.dumps(body).encode()
+
+
+def password_sign_ins(running: Running, pool: fixtures.SignInPool, clients: int, seconds: float) -> Row:
+    bodies = [_sign_in_body(pool.client_id, name) for name in pool.password_users]
+    workloads = [Calls(bodies[n::clients]) for n in range(clients)]
+    noun = "client" if clients == 1 else "clients"
+    return measure(running, f"password sign-in, {clients} {noun}", workloads, seconds, "sign-ins/s")
+
+
+def totp_sign_ins(running: Running, pool: fixtures.SignInPool, clients: int, seconds: float) -> Row:
+    """Users are split between the clients; the steps they used are carried to the next run."""
+    engine = running.engine
+    slices = [list(range(n, len(pool.totp_users), clients)) for n in range(clients)]
+    workloads: list[Workload] = [
+        TotpSignIns(
+            client_id=pool.client_id,
+            password=fixtures.PASSWORD,
+            users=[pool.totp_users[i] for i in indexes],
+            last_steps=[pool.last_steps[i] for i in indexes],
+            replay_protected=engine.replay_protected,
+            window=engine.totp_window,
+        )
+        for indexes in slices
+    ]
+    before: list[Usage] = []
+    result = loadgen.run(running.url, workloads, seconds, before=lambda: before.append(running.usage()))
+    after = running.usage()
+    waits = 0
+    for indexes, state in zip(slices, result.states, strict=True):
+        if state:
+            waits += state["waits"]
+            for i, step in zip(indexes, state["last_steps"], strict=True):
+                pool.last_steps[i] = step
+    noun = "client" if clients == 1 else "clients"
+    row = row_of(f"TOTP-MFA sign-in, {clients} {noun}", running, result, before[0], after, "sign-ins/s")
+    if waits:
+        row.notes.append(f"every TOTP user had used its codes: clients waited {waits * 0.05:.1f}s")
+    return row
+
+
+@dataclass(frozen=True)
+class ListPool:
+    pool_id: str
+    created: int
+
+
+def admin_create_users(running: Running, count: int, clients: int, seconds: float) -> tuple[Row, ListPool]:
+    """`count` users (or as many as `seconds` allow) into a new pool by AdminCreateUser."""
+    pool_id, _ = fixtures.create_pool(running.url, "bench-list", mfa=False)
+    names = [fixtures.user_name("list", n) for n in range(count)]
+    bodies = [("AdminCreateUser", json.dumps(fixtures.create_user_body(pool_id, n)).encode()) for n in names]
+    workloads: list[Workload] = [Calls(bodies[n::clients], once=True) for n in range(clients)]
+    row = measure(running, f"AdminCreateUser, {clients} clients", workloads, seconds, "users/s")
+    created = round(row.rate * row.wall)
+    if created < count:
+        row.notes.append(f"{created} of {count} users created within {seconds:g}s")
+    return row, ListPool(pool_id, created)
+
+
+def _list_body(pool_id: str, filter_text: str) -> tuple[str, bytes]:
+    return "ListUsers", json.dumps({"UserPoolId": pool_id, "Filter": filter_text, "Limit": 60}).encode()
+
+
+def list_equals(running: Running, pool: ListPool, clients: int, seconds: float) -> Row:
+    """`email = "..."` for users spread over the ones created (lowest numbers: made first)."""
+    spread = max(1, int(pool.created * 0.9))
+    numbers = [n * 7919 % spread for n in range(200)]
+    bodies = [
+        _list_body(pool.pool_id, f'email = "{fixtures.user_name("list", n)}@example.com"') for n in numbers
+    ]
+    workloads: list[Workload] = [Calls(bodies[n::clients]) for n in range(clients)]
+    return measure(running, f'ListUsers email = "...", {clients} clients', workloads, seconds, "calls/s")
+
+
+def list_prefix(running: Running, pool: ListPool, clients: int, seconds: float) -> Row:
+    """`email ^= "list00012"`: ten users a page."""
+    groups = max(1, min(200, int(pool.created * 0.9) // 10))
+    bodies = [_list_body(pool.pool_id, f'email ^= "list{n:05d}"') for n in range(groups)]
+    workloads: list[Workload] = [Calls(bodies[n::clients]) for n in range(clients)]
+    return measure(running, f'ListUsers email ^= "...", {clients} clients', workloads, seconds, "calls/s")
+
+
+def list_walk(running: Running, pool: ListPool, seconds: float) -> Row:
+    """Every page of the pool, 60 users a page, repeated; the rate is users listed per second."""
+    row = measure(running, "ListUsers full walk (60/page)", [Walk(pool.pool_id)], seconds, "walks/s")
+    walks = row.rate * row.wall
+    if walks:
+        row.notes.append(f"{pool.created} users a walk: {pool.created * row.rate:,.0f} users/s")
+    if not running.engine.paginates:
+        row.notes.append("no pagination: one call returns every user")
+    return row
+
+
+def soak(running: Running, pool: fixtures.SignInPool, total: int, clients: int) -> Row:
+    """`total` password sign-ins in a row, RSS sampled as they go; notes growth from the first
+    tenth (after warm-up) to the end."""
+    bodies = [_sign_in_body(pool.client_id, name) for name in pool.password_users]
+    samples: list[int] = []
+    first = running.usage()
+    started = time.perf_counter()
+    done, errors, error_text = 0, 0, None
+    chunk = max(1000, total // 20)
+    while done < total:
+        per_client = max(1, min(chunk, total - done) // clients)
+        workloads: list[Workload] = [Calls(_repeat(bodies[n::clients], per_client), once=True) for n in range(clients)]
+        result = loadgen.run(running.url, workloads, 3600)
+        done += result.count + result.errors
+        errors += result.errors
+        error_text = error_text or result.first_error
+        samples.append(running.usage().rss)
+    wall = time.perf_counter() - started
+    last = running.usage()
+    row = Row(f"soak: {total:,} password sign-ins", running.engine.name, done / wall, "sign-ins/s",
+              float("nan"), float("nan"), last.cpu - first.cpu, wall, first.rss, last.rss, errors, error_text)
+    base = samples[max(0, len(samples) // 10 - 1)]
+    growth = (samples[-1] - base) / base * 100 if base else 0.0
+    row.notes.append(
+        f"RSS after warm-up {base / 2**20:.1f} MB, end {samples[-1] / 2**20:.1f} MB, "
+        f"max {max(samples) / 2**20:.1f} MB: {growth:+.1f}%"
+    )
+    return row
+
+
+def _repeat(bodies: list[tuple[str, bytes]], count: int) -> list[tuple[str, bytes]]:
+    return [bodies[i % len(bodies)] for i in range(count)]
+
+
+Step = Callable[[], Any]
