@@ -168,7 +168,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def _command(engine: Engine, port: int, db_url: str, workers: int) -> tuple[list[str], dict[str, str]]:
+def _command(
+    engine: Engine, workdir: str, port: int, db_url: str, workers: int
+) -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ)
     if engine.kind == "userpool":
         command = [sys.executable, "-m", "userpool.cli", "serve", "--port", str(port), "--db", db_url]
@@ -177,6 +179,10 @@ def _command(engine: Engine, port: int, db_url: str, workers: int) -> tuple[list
         env["MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"] = "true"
         return [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)], env
     env.update(PORT=str(port), HOST="127.0.0.1")
+    # cognito-local makes every new pool sign in by email unless its config says otherwise.
+    config = Path(workdir, ".cognito", "config.json")
+    config.parent.mkdir(exist_ok=True)
+    config.write_text(json.dumps({"UserPoolDefaults": {"UsernameAttributes": []}}))
     return ["node", str(COGNITO_LOCAL)], env
 
 
@@ -184,7 +190,7 @@ def _command(engine: Engine, port: int, db_url: str, workers: int) -> tuple[list
 def serve(engine: Engine, workdir: str, db_url: str, *, workers: int) -> Iterator[Running]:
     """The engine running in `workdir` on `db_url` (userpool); stopped on exit."""
     port = free_port()
-    command, env = _command(engine, port, db_url, workers)
+    command, env = _command(engine, workdir, port, db_url, workers)
     log_path = Path(workdir, f"server-{port}.log")
     with log_path.open("wb") as log:
         started = time.perf_counter()

@@ -6,12 +6,16 @@ import argparse
 import json
 import logging
 import os
+import secrets
 import socket
 import sys
 import time
 from collections.abc import Sequence
 from typing import Any
 
+from userpool.console.access import ENV_VAR as CONSOLE_CREDENTIAL_ENV
+from userpool.console.access import startup_problem
+from userpool.console.session import KEY_ENV as SESSION_KEY_ENV
 from userpool.settings import Settings, parse_switches
 from userpool.store import db, migrations, outbox
 
@@ -67,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--sms-verified-number", action="append", default=[], help="a number the sandbox delivers to"
     )
     _add_mfa(serve)
+    serve.add_argument(
+        "--console-credential",
+        default=os.environ.get(CONSOLE_CREDENTIAL_ENV),
+        help="credential the web console and admin operations need when --host is not loopback "
+        f"(default: ${CONSOLE_CREDENTIAL_ENV})",
+    )
     serve.add_argument("--log-level", default="warning")
     serve.add_argument(
         "--workers",
@@ -105,6 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     url = args.db or db.default_db_url()
     if args.command == "serve":
+        problem = startup_problem(args.host, args.console_credential)
+        if problem is not None:
+            print(f"userpool: {problem}", file=sys.stderr)
+            return 2
+        os.environ.setdefault(SESSION_KEY_ENV, secrets.token_hex(32))  # shared by the workers
         return serve(args, url) if args.workers <= 1 else serve_workers(args, url, argv)
     engine = db.create_engine(url)
     if args.command == "migrate":
@@ -151,6 +166,8 @@ def server_settings(args: argparse.Namespace) -> dict[str, Any]:
         "sms_sandbox": args.sms_sandbox,
         "sms_verified_numbers": tuple(args.sms_verified_number),
         **mfa_settings(args),
+        "console_credential": args.console_credential,
+        "bind_host": args.host,
     }
 
 

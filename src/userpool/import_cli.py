@@ -94,8 +94,11 @@ def _run(
         return importer.run_job(run)
     except KeyboardInterrupt:
         with transaction(engine) as conn:
-            store.update_job(conn, job_id, statuses=["InProgress"], runner=runner, status="Stopping")
+            store.update_job(conn, job_id, statuses=["InProgress"], owner=runner, status="Stopping")
         return importer.finish(run, None, None)
+    except Exception:
+        importer.finish(run, "Failed", importer.INTERNAL_ERROR)
+        raise
     finally:
         bar.close()
 

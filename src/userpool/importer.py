@@ -15,20 +15,21 @@ import csv
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import sqlalchemy as sa
 
+from userpool import import_source as source
 from userpool.api.context import Context
 from userpool.clock import Clock
+from userpool.import_source import JobFailed, Line, fields_of
 from userpool.ops.import_rows import FAILED, Rejected, Rules, check_row, header_problem, screen_batch
 from userpool.settings import Settings
 from userpool.store import imports as store
 from userpool.store import pools
 from userpool.store.db import transaction
-from userpool.store.imports import CHUNK_SIZE, ImportJob
+from userpool.store.imports import ImportJob
 from userpool.store.users import User
 
 log = logging.getLogger("userpool.importer")
@@ -42,19 +43,9 @@ TOO_MANY = "Too many users have failed or been skipped during the import."
 SUCCEEDED = "Import Job Completed Successfully."  # [INF]
 STOPPED = "The import job was stopped."  # [INF]
 CONFLICT = "The user conflicts with a user created while the job ran."  # [INF]
+INTERNAL_ERROR = "The import job failed because of an internal error."  # [INF]
 
 Progress = Callable[[ImportJob], None]
-
-
-class JobFailed(Exception):
-    """The file cannot be imported at all: the job ends Failed with this CompletionMessage."""
-
-
-@dataclass(frozen=True)
-class Line:
-    number: int
-    end: int  # byte offset just after the line
-    raw: bytes
 
 
 @dataclass
@@ -74,98 +65,46 @@ class Runner:
         return Context(conn=conn, clock=self.clock, settings=self.settings, region=None)
 
 
-# --- Reading the CSV ----------------------------------------------------------------------------
-
-
-def _file_blocks(path: str, start: int) -> Iterator[bytes]:
-    try:
-        handle = Path(path).open("rb")  # noqa: SIM115 (closed below, the generator may pause)
-    except OSError as err:
-        raise JobFailed(f"The CSV file cannot be read: {err.strerror or err}.") from None
-    with handle:
-        handle.seek(start)
-        yield from iter(lambda: handle.read(CHUNK_SIZE), b"")
-
-
-def _upload_blocks(engine: sa.Engine, job_id: str, start: int) -> Iterator[bytes]:
-    seq, skip = divmod(start, CHUNK_SIZE)
-    while True:
-        with transaction(engine) as conn:
-            chunk = store.upload_chunk(conn, job_id, seq)
-        if chunk is None:
-            return
-        yield chunk[skip:]
-        seq, skip = seq + 1, 0
-
-
-def _blocks(run: Runner, job: ImportJob, start: int) -> Iterator[bytes]:
-    if job.source is not None:
-        return _file_blocks(job.source, start)
-    if job.uploaded_bytes is None:
-        raise JobFailed("No CSV file was uploaded to the job's PreSignedUrl.")
-    return _upload_blocks(run.engine, job.id, start)
-
-
-def _lines(blocks: Iterator[bytes], start: int, first_number: int) -> Iterator[Line]:
-    """The lines of a byte stream starting at offset `start`, without their line ends."""
-    pending, offset, number = b"", start, first_number
-    for block in blocks:
-        parts = (pending + block).split(b"\n")
-        pending = parts.pop()
-        for part in parts:
-            offset += len(part) + 1
-            yield Line(number, offset, part.rstrip(b"\r"))
-            number += 1
-    if pending:
-        yield Line(number, offset + len(pending), pending.rstrip(b"\r"))
-
-
-def fields_of(text: str) -> list[str]:
-    """[DOC DG-IMPORT]: values are not quoted; a comma inside a value is written `\\,`."""
-    if "\\" not in text:
-        return text.split(",")
-    return next(csv.reader([text], quoting=csv.QUOTE_NONE, escapechar="\\"), [])
-
-
-def _header(run: Runner, job: ImportJob) -> tuple[list[str], int]:
-    """The header's columns and the offset after the header line."""
-    first = next(_lines(_blocks(run, job, 0), 0, 1), None)
-    if first is None or not first.raw.strip():
-        raise JobFailed("The CSV file is empty: it has no header line.")
-    try:
-        text = first.raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise JobFailed("The CSV header line is not UTF-8 text.") from None
-    return [c.strip() for c in fields_of(text)], first.end
-
-
 # --- Batches ------------------------------------------------------------------------------------
 
 
-def _checked(ctx: Context, rules: Rules, line: Line) -> User:
+Checked = tuple[Line, User | Rejected]
+
+
+def _check_line(ctx: Context, rules: Rules, line: Line) -> User | Rejected:
     try:
-        text = line.raw.decode("utf-8")
+        return check_row(ctx, rules, fields_of(line.raw.decode("utf-8")))
     except UnicodeDecodeError:
-        raise Rejected(FAILED, "The line is not UTF-8 text.") from None  # [INF]
-    try:
-        fields = fields_of(text)
+        return Rejected(FAILED, "The line is not UTF-8 text.")  # [INF]
     except csv.Error as err:
-        raise Rejected(FAILED, f"The line is not valid CSV: {err}.") from None
-    return check_row(ctx, rules, fields)
+        return Rejected(FAILED, f"The line is not valid CSV: {err}.")  # [INF]
+    except Rejected as err:
+        return err
+
+
+def _checked_batches(
+    run: Runner, rules: Rules, found: Iterator[Line]
+) -> Generator[list[Checked], None, None]:
+    """Batches of lines, each checked alone. check_row reads no table (only the clock), so this
+    runs ahead in a thread of its own; the connection of its Context is never used."""
+    with run.engine.connect() as unused:
+        ctx = run.context(unused)
+        for batch in _batches(found, run.batch_size):
+            yield [(line, _check_line(ctx, rules, line)) for line in batch]
 
 
 class _NotOwned(Exception):
     """The job is no longer this runner's InProgress job: roll the batch back."""
 
 
-def _commit_batch(run: Runner, rules: Rules, batch: Sequence[Line], *, conflict: bool = False) -> bool:
-    """Check and insert one batch, with its outcomes and the job's progress, in one transaction;
+def _commit_batch(run: Runner, rules: Rules, batch: Sequence[Checked]) -> bool:
+    """Insert one checked batch, with its outcomes and the job's progress, in one transaction;
     False (and nothing written) when the job is no longer this runner's InProgress job."""
     try:
         with transaction(run.engine) as conn:
-            counts, outcomes = _insert_batch(run.context(conn), rules, batch, conflict=conflict)
+            counts, outcomes = _insert_batch(run.context(conn), rules, batch)
             store.add_outcomes(conn, run.job_id, outcomes)
-            last = batch[-1]
+            last = batch[-1][0]
             values = {"done_bytes": last.end, "done_line": last.number, "heartbeat_at": run.clock.now()}
             if not store.add_progress(conn, run.job_id, run.runner, counts, **values):
                 raise _NotOwned
@@ -175,18 +114,11 @@ def _commit_batch(run: Runner, rules: Rules, batch: Sequence[Line], *, conflict:
 
 
 def _insert_batch(
-    ctx: Context, rules: Rules, batch: Sequence[Line], *, conflict: bool
+    ctx: Context, rules: Rules, batch: Sequence[Checked]
 ) -> tuple[tuple[int, int, int], list[tuple[int, str, str]]]:
     """Insert the batch's importable users; returns (imported, skipped, failed) and the outcomes."""
-    candidates: list[tuple[Line, User]] = []
-    outcomes: list[tuple[int, str, str]] = []
-    for line in batch:
-        try:
-            if conflict:
-                raise Rejected(FAILED, CONFLICT)
-            candidates.append((line, _checked(ctx, rules, line)))
-        except Rejected as err:
-            outcomes.append((line.number, err.outcome, err.reason))
+    candidates = [(line, found) for line, found in batch if isinstance(found, User)]
+    outcomes = [(line.number, r.outcome, r.reason) for line, r in batch if isinstance(r, Rejected)]
     screened = screen_batch(ctx, rules.pool, [user for _, user in candidates])
     outcomes += [(candidates[i][0].number, r.outcome, r.reason) for i, r in screened.items()]
     new = [user for i, (_, user) in enumerate(candidates) if i not in screened]
@@ -195,27 +127,25 @@ def _insert_batch(
     return (len(new), skipped, len(outcomes) - skipped), sorted(outcomes)
 
 
-def _commit(run: Runner, rules: Rules, batch: Sequence[Line]) -> bool:
+def _commit(run: Runner, rules: Rules, batch: Sequence[Checked]) -> bool:
     """A batch; when it collides with concurrent writes, its lines one by one."""
     try:
         return _commit_batch(run, rules, batch)
     except sa.exc.IntegrityError:
-        log.info(
-            "import %s: batch ending at line %d collided; retrying line by line", run.job_id, batch[-1].number
-        )
-    for line in batch:
+        log.info("import %s: batch ending at line %d collided; line by line", run.job_id, batch[-1][0].number)
+    for line, found in batch:
         try:
-            ok = _commit_batch(run, rules, [line])
+            ok = _commit_batch(run, rules, [(line, found)])
         except sa.exc.IntegrityError:
-            ok = _commit_batch(run, rules, [line], conflict=True)
+            ok = _commit_batch(run, rules, [(line, Rejected(FAILED, CONFLICT))])
         if not ok:
             return False
     return True
 
 
-def _batches(lines: Iterator[Line], size: int) -> Iterator[list[Line]]:
+def _batches(found: Iterator[Line], size: int) -> Iterator[list[Line]]:
     batch: list[Line] = []
-    for line in lines:
+    for line in found:
         if line.raw.strip():
             batch.append(line)
         if len(batch) >= size:
@@ -245,25 +175,37 @@ def run_job(run: Runner) -> ImportJob | None:
         return None
     job, pool = loaded
     try:
-        columns, header_end = _header(run, job)
+        columns, header_end = source.header(run.engine, job)
         problem = header_problem(pool, columns)
         if problem is not None:
             raise JobFailed(problem)
-        start = max(job.done_bytes, header_end)
-        lines = _lines(_blocks(run, job, start), start, max(job.done_line + 1, 2))
         rules = Rules.of(pool, columns)
-        for number, batch in enumerate(_batches(lines, run.batch_size), start=1):
-            if run.stop.is_set():
+        start = max(job.done_bytes, header_end)
+        found = source.lines(run.engine, job, start, max(job.done_line + 1, 2))
+        ahead = source.Prefetch(_checked_batches(run, rules, found))
+        try:
+            if not _run_batches(run, rules, ahead):
                 return _current(run)
-            if not _commit(run, rules, batch):
-                break
-            if number & (number - 1) == 0:  # after batches 1, 2, 4, 8...: the tables doubled
-                with transaction(run.engine) as conn:
-                    store.refresh_statistics(conn)
-            _report(run)
+        finally:
+            ahead.close()
     except JobFailed as err:
         return finish(run, "Failed", str(err))
     return finish(run, None, None)
+
+
+def _run_batches(run: Runner, rules: Rules, batches: Iterable[list[Checked]]) -> bool:
+    """Commit the batches until they end or the job is no longer ours (True), or until
+    `run.stop` is set (False: the job stays as it is, to be resumed)."""
+    for number, batch in enumerate(batches, start=1):
+        if run.stop.is_set():
+            return False
+        if not _commit(run, rules, batch):
+            return True
+        if number & (number - 1) == 0:  # after batches 1, 2, 4, 8...: the tables doubled
+            with transaction(run.engine) as conn:
+                store.refresh_statistics(conn)
+        _report(run)
+    return True
 
 
 def _current(run: Runner) -> ImportJob | None:
@@ -294,7 +236,7 @@ def finish(run: Runner, status: str | None, message: str | None) -> ImportJob | 
             conn,
             job.id,
             statuses=["InProgress", "Stopping"],
-            runner=run.runner,
+            owner=run.runner,
             status=status,
             message=message,
             completed_at=now,
@@ -351,7 +293,7 @@ def _guarded(job: Runner) -> None:
         run_job(job)
     except Exception:
         log.exception("import job %s failed", job.job_id)
-        finish(job, "Failed", "The import job failed because of an internal error.")
+        finish(job, "Failed", INTERNAL_ERROR)
     finally:
         with _threads_lock:
             _threads.pop(job.runner, None)

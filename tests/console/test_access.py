@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from tests.conftest import Running, start_server, stop_server
 from tests.console.test_http import csrf_of
-from userpool.console import access
+from userpool.console import access, guard
 from userpool.settings import Settings
 
 CREDENTIAL = "console-credential-0123"
@@ -73,12 +73,12 @@ def test_the_credential_is_not_in_the_settings_repr() -> None:
 
 
 def test_public_operations_are_the_models_no_auth_ones() -> None:
-    assert access.is_public_operation("InitiateAuth")
-    assert access.is_public_operation("SignUp")
-    assert not access.is_public_operation("AdminCreateUser")
-    assert not access.is_public_operation("CreateUserPool")
-    assert not access.is_public_operation("")
-    assert not access.is_public_operation("NoSuchOperation")
+    assert guard.is_public_operation("InitiateAuth")
+    assert guard.is_public_operation("SignUp")
+    assert not guard.is_public_operation("AdminCreateUser")
+    assert not guard.is_public_operation("CreateUserPool")
+    assert not guard.is_public_operation("")
+    assert not guard.is_public_operation("NoSuchOperation")
 
 
 def test_header_parsing() -> None:
@@ -120,7 +120,7 @@ def test_admin_operations_need_the_credential(exposed: Running) -> None:
         client(exposed, "AKIDEXAMPLE").create_user_pool(PoolName="nope")
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert err.value.response["Error"]["Code"] == "NotAuthorizedException"
-    assert err.value.response["Error"]["Message"] == access.API_REFUSAL
+    assert err.value.response["Error"]["Message"] == guard.API_REFUSAL
     pool = client(exposed, CREDENTIAL).create_user_pool(PoolName="yes")["UserPool"]
     assert pool["Name"] == "yes"
 
@@ -178,3 +178,16 @@ def test_the_login_form_needs_its_csrf_token(exposed: Running) -> None:
 def test_http_basic_works_for_the_console(exposed: Running) -> None:
     assert httpx.get(f"{exposed.url}/console/", headers=basic(CREDENTIAL)).status_code == 200
     assert httpx.get(f"{exposed.url}/console/", headers=basic("wrong")).status_code == 303
+
+
+def test_startup_refuses_an_exposed_server_without_a_credential(
+    capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    from userpool.cli import main
+
+    assert access.startup_problem("127.0.0.1", None) is None
+    assert access.startup_problem(ALL_INTERFACES, CREDENTIAL) is None
+    assert access.startup_problem("127.0.0.1", "short") is not None
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert main(["serve", "--host", ALL_INTERFACES, "--db", db]) == 2
+    assert "--console-credential" in capsys.readouterr().err

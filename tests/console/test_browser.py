@@ -22,6 +22,7 @@ from tests.console.helpers import (
     unique,
 )
 from tests.wire.mfa_helpers import email_address, mfa_pool, set_mfa
+from userpool.api.dispatch import HANDLERS
 
 PASSWORD = "Passw0rd!long"
 
@@ -159,6 +160,8 @@ def test_the_preferred_factor_changes_next_sign_in(page: Page, console_server: R
     )
     outcome = page.locator("#next-outcome")
     expect(outcome).to_have_text("Email code")  # R3: email precedence, by default
+    if "AdminListDevices" in HANDLERS:
+        expect(page.locator("#devices")).to_contain_text("No remembered or tracked devices.")
     expect(page.locator("#default-warning")).to_contain_text("rests on a default")
     expect(page.locator("#next-sign-in")).to_contain_text("R3")
     expect(page.locator("#other-model")).to_contain_text("documented")
@@ -299,3 +302,30 @@ def test_app_client_with_secret(page: Page, console_server: Running, idp: Any) -
     card = page.locator(f"#client-{client['ClientId']}")
     expect(card.locator(".secret")).to_have_text(described["UserPoolClient"]["ClientSecret"])
     assert "ALLOW_USER_PASSWORD_AUTH" in described["UserPoolClient"]["ExplicitAuthFlows"]
+
+
+def test_user_actions(page: Page, console_server: Running, idp: Any) -> None:
+    pool_id = mfa_pool(idp, PoolName=unique("actions"))
+    reply = idp.admin_create_user(UserPoolId=pool_id, Username="gina", MessageAction="SUPPRESS")
+    sub = next(a["Value"] for a in reply["User"]["Attributes"] if a["Name"] == "sub")
+    open_console(page, console_server, f"/pools/{pool_id}/users/{sub}")
+    actions = page.locator("section#actions")
+    actions.get_by_role("button", name="Disable user").click()
+    expect(page.locator("#user-enabled")).to_have_text("no")
+    page.locator("section#actions").get_by_role("button", name="Enable user").click()
+    expect(page.locator("#user-enabled")).to_have_text("yes")
+    page.locator("section#actions").get_by_role("button", name="Sign out everywhere").click()
+    expect(page.locator(".notice")).to_contain_text("signed out everywhere")
+
+    attributes = page.locator("section#attributes")
+    attributes.get_by_label("Attribute").fill("phone_number")
+    attributes.get_by_label("Value").fill("12345")
+    attributes.get_by_role("button", name="Set attribute").click()
+    attributes = page.locator("section#attributes")
+    expect(attributes.locator(".error")).to_contain_text("InvalidParameterException")
+    expect(attributes.get_by_label("Value")).to_have_value("12345")
+
+    page.locator("section#actions summary").click()
+    page.locator("section#actions").get_by_role("button", name="Delete user").click()
+    expect(page.locator(".notice")).to_have_text("Deleted.")
+    assert idp.list_users(UserPoolId=pool_id)["Users"] == []

@@ -447,9 +447,6 @@ def test_a_longest_username_whose_lower_case_is_longer(world: World) -> None:
     assert found.json()["Username"] == "İ" * 128
 
 
-@pytest.mark.xfail(
-    strict=True, reason="ops/devices.py answers UserNotFoundException, which neither operation declares"
-)
 @pytest.mark.parametrize("name", ["AdminGetDevice", "AdminListDevices"])
 def test_admin_device_calls_for_an_unknown_user_answer_a_declared_error(world: World, name: str) -> None:
     """Core spec §1.3: only declared exceptions (found by the property test above)."""

@@ -20,9 +20,20 @@ class Context:
     region: str | None
     # Effects to run once the transaction has committed (e.g. SMTP delivery of outbox rows).
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # Work the response needs but the database does not (token signatures), run by dispatch once
+    # the transaction has committed so that no lock is held meanwhile; None: run it at once.
+    deferred: list[Callable[[], None]] | None = None
 
     def now(self) -> float:
         return self.clock.now()
+
+    def compute_later(self, work: Callable[[], None]) -> None:
+        """Run `work` after the commit, before the response is shaped (now when nothing runs
+        deferred work); an error in it fails the call."""
+        if self.deferred is None:
+            work()
+        else:
+            self.deferred.append(work)
 
     @property
     def caller_region(self) -> str:

@@ -136,9 +136,12 @@ def call(
     model = operation_model(name)
     assert model is not None
     effects: list[Callable[[], None]] = []
+    deferred: list[Callable[[], None]] = []
     kept: CognitoError | None = None
     with transaction(server.engine) as conn:
-        ctx = Context(conn=conn, clock=server.clock, settings=server.settings, region=region)
+        ctx = Context(
+            conn=conn, clock=server.clock, settings=server.settings, region=region, deferred=deferred
+        )
         try:
             result = handler(ctx, params)
         except CognitoError as err:
@@ -153,4 +156,6 @@ def call(
             log.exception("after-commit effect of %s failed", name)
     if kept is not None:
         raise kept
+    for work in deferred:
+        work()
     return shape_response(model, result)

@@ -18,29 +18,14 @@ import base64
 import binascii
 import hmac
 import ipaddress
-import json
 import re
-import uuid
-from typing import Any
 
-from starlette.responses import PlainTextResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
-
-from userpool.api.model import TARGET_PREFIX, operation_model
 from userpool.settings import Settings
 
 ENV_VAR = "USERPOOL_CONSOLE_CREDENTIAL"
 # A credential must survive being an access key id inside `Credential=<id>/<date>/...`.
 CREDENTIAL_PATTERN = re.compile(r"[A-Za-z0-9._~+=-]{8,256}")
 _ACCESS_KEY = re.compile(r"Credential=([^/,\s]+)/")
-API_REFUSAL = (
-    "This server is not bound to a loopback address: admin operations need the console credential "
-    "as the access key id."
-)
-# Paths under /_userpool that stay open: load balancers probe health, and an import job's upload
-# URL is a pre-signed URL (its random job id is the capability, as with S3).
-OPEN_PATHS = frozenset({"/_userpool/health"})
-OPEN_PREFIXES = ("/_userpool/import/",)
 
 
 def is_loopback(host: str) -> bool:
@@ -70,12 +55,16 @@ def allowed(settings: Settings, given: str | None) -> bool:
     return not credential_required(settings) or credential_matches(settings, given)
 
 
-def is_public_operation(name: str) -> bool:
-    """An operation AWS accepts unsigned (`smithy.api#noAuth` in the botocore model)."""
-    model = operation_model(name) if name else None
-    if model is None:
-        return False
-    return model.auth_type == "none" or "smithy.api#noAuth" in (model.auth or [])
+def startup_problem(host: str, credential: str | None) -> str | None:
+    """Why `userpool serve` must not start with these options, or None."""
+    if credential is not None and not CREDENTIAL_PATTERN.fullmatch(credential):
+        return "the console credential must be 8-256 characters of A-Z a-z 0-9 . _ ~ + = -"
+    if credential is None and not is_loopback(host):
+        return (
+            f"--host {host} is not a loopback address: set a credential for the console and the admin "
+            f"operations with --console-credential or ${ENV_VAR}"
+        )
+    return None
 
 
 def access_key_id(authorization: str) -> str | None:
@@ -100,59 +89,3 @@ def bearer_or_basic(authorization: str) -> str | None:
     if scheme.lower() == "bearer":
         return token.strip() or None
     return basic_password(authorization)
-
-
-def _header(scope: Scope, name: bytes) -> str:
-    for key, value in scope.get("headers") or []:
-        if key.lower() == name:
-            return bytes(value).decode("latin-1")
-    return ""
-
-
-class AdminGuard:
-    """ASGI middleware guarding the API's admin operations and the outbox endpoint (headers only:
-    the request body is never read here). The console checks its own sessions."""
-
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
-        self.app = app
-        self.settings = settings
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and credential_required(self.settings):
-            refusal = self._refusal(scope)
-            if refusal is not None:
-                await refusal(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-    def _refusal(self, scope: Scope) -> ASGIApp | None:
-        path, method = scope.get("path", ""), scope.get("method", "")
-        authorization = _header(scope, b"authorization")
-        if path == "/" and method == "POST":
-            target = _header(scope, b"x-amz-target")
-            name = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else ""
-            if is_public_operation(name) or credential_matches(self.settings, access_key_id(authorization)):
-                return None
-            return api_refusal()
-        if path.startswith("/_userpool/") and path not in OPEN_PATHS and not path.startswith(OPEN_PREFIXES):
-            if credential_matches(self.settings, bearer_or_basic(authorization)):
-                return None
-            return _plain_refusal()
-        return None
-
-
-def api_refusal() -> ASGIApp:
-    """Cognito's error envelope (core spec §1.3): HTTP 400 NotAuthorizedException."""
-    body: dict[str, Any] = {"__type": "NotAuthorizedException", "message": API_REFUSAL}
-    headers = {
-        "x-amzn-RequestId": str(uuid.uuid4()),
-        "x-amzn-ErrorType": "NotAuthorizedException:",
-        "x-amzn-ErrorMessage": API_REFUSAL,
-    }
-    return Response(json.dumps(body), 400, headers, media_type="application/x-amz-json-1.1")
-
-
-def _plain_refusal() -> ASGIApp:
-    return PlainTextResponse(
-        "credential required", 401, headers={"WWW-Authenticate": 'Basic realm="userpool"'}
-    )

@@ -1,19 +1,23 @@
 """Console sessions: a signed cookie naming a random session id and whether it has logged in, and
 the per-session CSRF token every form carries (HMAC of the session id).
 
-The signing key is derived from the console credential when one is configured (so several server
-processes behind one address agree), else random per process (loopback use: one process)."""
+The signing key is derived from the console credential when one is configured, else from a random
+key `userpool serve` puts in the environment for its worker processes, so that every process of one
+server accepts the same cookies and tokens."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 from dataclasses import dataclass
 
 from userpool.settings import Settings
 
 COOKIE = "userpool_console"
+# `userpool serve` sets a random key here that its worker processes inherit (loopback, no credential).
+KEY_ENV = "USERPOOL_CONSOLE_SESSION_KEY"
 
 
 @dataclass(frozen=True)
@@ -24,9 +28,9 @@ class Session:
 
 class Sessions:
     def __init__(self, settings: Settings) -> None:
-        credential = settings.console_credential
-        if credential:
-            self._key = hashlib.sha256(b"userpool-console-session\0" + credential.encode()).digest()
+        secret = settings.console_credential or os.environ.get(KEY_ENV)
+        if secret:
+            self._key = hashlib.sha256(b"userpool-console-session\0" + secret.encode()).digest()
         else:
             self._key = secrets.token_bytes(32)
 

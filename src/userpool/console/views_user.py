@@ -59,6 +59,7 @@ ACTIONS: dict[str, Action] = {
         "AdminDeleteUserAttributes", lambda f: {"UserAttributeNames": [f.get("name")]}, "saved"
     ),
     "delete": Action("AdminDeleteUser", lambda f: {}, "deleted"),
+    "forget-device": Action("AdminForgetDevice", lambda f: {"DeviceKey": f.get("device")}, "saved"),
 }
 
 

@@ -89,13 +89,9 @@ def _custom_flow(ctx: Context, pool: Pool, client: Client, params: Mapping[str, 
     return srp.start(ctx, pool, client, params, first=FirstFactor.CUSTOM_SRP)
 
 
-def _check_refresh_device(
-    ctx: Context, pool: Pool, user: User, result: Mapping[str, Any], sent: str | None
-) -> None:
-    """Core spec §4.7: tokens issued to a device (their `device_key` claim) refresh only with it."""
-    decoded = jwt.decode_unverified(result["AccessToken"])
-    claimed = decoded[1].get("device_key") if decoded is not None else None
-    devices.check_refresh(ctx, pool, user, claimed if isinstance(claimed, str) else None, sent)
+def _check_refresh_device(ctx: Context, pool: Pool, user: User, token: str, sent: str | None) -> None:
+    """Core spec §4.7: tokens issued to a device refresh only with its key."""
+    devices.check_refresh(ctx, pool, user, tokens.device_key_of_refresh(ctx, token), sent)
 
 
 def _refresh_flow(ctx: Context, pool: Pool, client: Client, params: Mapping[str, str]) -> dict[str, Any]:
@@ -110,7 +106,7 @@ def _refresh_flow(ctx: Context, pool: Pool, client: Client, params: Mapping[str,
         # Core spec §3.4 [OBS]: the refresh hash is over the internal username.
         if not hash_matches(client.secret, user.username, client.id, sent):
             raise not_authorized(f"SecretHash does not match for the client: {client.id}")
-    _check_refresh_device(ctx, pool, user, result, params.get("DEVICE_KEY"))
+    _check_refresh_device(ctx, pool, user, token, params.get("DEVICE_KEY"))
     return {"ChallengeParameters": {}, "AuthenticationResult": result}
 
 
@@ -176,7 +172,7 @@ def get_tokens_from_refresh_token(ctx: Context, params: dict[str, Any]) -> Mappi
     check_flow_enabled(client, "REFRESH_TOKEN_AUTH")
     _check_client_secret(client, params.get("ClientSecret"))
     user, result = tokens.refresh_tokens(ctx, pool, client, params["RefreshToken"])
-    _check_refresh_device(ctx, pool, user, result, params.get("DeviceKey"))
+    _check_refresh_device(ctx, pool, user, params["RefreshToken"], params.get("DeviceKey"))
     rotation = client.config.get("RefreshTokenRotation") or {}
     if rotation.get("Feature") == "ENABLED":
         grace = float(rotation.get("RetryGracePeriodSeconds") or 0)

@@ -9,10 +9,16 @@ from typing import Any
 
 from userpool.api.context import Context
 from userpool.api.dispatch import operation
-from userpool.api.errors import CognitoError, invalid_parameter, not_authorized, resource_not_found
+from userpool.api.errors import (
+    CognitoError,
+    invalid_parameter,
+    not_authorized,
+    resource_not_found,
+    user_not_found,
+)
 from userpool.crypto import srp
 from userpool.domain.ids import new_device_group_key, new_device_key
-from userpool.ops.common import require_pool, require_user
+from userpool.ops.common import find_user, require_pool
 from userpool.ops.listing import decode_token, encode_token
 from userpool.store import devices as store
 from userpool.store.devices import Device
@@ -153,9 +159,17 @@ def _caller(ctx: Context, params: Mapping[str, Any]) -> tokens.Caller:
     return tokens.authenticate(ctx, token)
 
 
-def _admin(ctx: Context, params: Mapping[str, Any]) -> tuple[Pool, User]:
+def _admin(
+    ctx: Context, params: Mapping[str, Any], *, declares_user_not_found: bool = True
+) -> tuple[Pool, User]:
+    """The pool and user of an Admin device operation. AdminGetDevice and AdminListDevices declare
+    no UserNotFoundException (only declared errors, core spec §1.3): a missing user is a missing
+    resource there [INF]."""
     pool = require_pool(ctx, params["UserPoolId"])
-    return pool, require_user(ctx, pool, params["Username"])
+    user = find_user(ctx, pool, params["Username"])
+    if user is None:
+        raise user_not_found() if declares_user_not_found else resource_not_found("User does not exist.")
+    return pool, user
 
 
 @operation("ConfirmDevice")
@@ -211,7 +225,7 @@ def list_devices(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
 
 @operation("AdminListDevices")
 def admin_list_devices(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
-    pool, user = _admin(ctx, params)
+    pool, user = _admin(ctx, params, declares_user_not_found=False)
     return _listing(ctx, pool, user, params, (REMEMBERED, NOT_REMEMBERED))
 
 
@@ -228,7 +242,7 @@ def get_device(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
 
 @operation("AdminGetDevice")
 def admin_get_device(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
-    pool, user = _admin(ctx, params)
+    pool, user = _admin(ctx, params, declares_user_not_found=False)
     return {"Device": device_type(ctx, pool, user, _confirmed(ctx, pool, user, params["DeviceKey"]))}
 
 

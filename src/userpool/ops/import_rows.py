@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import regex
@@ -39,8 +40,12 @@ NOT_AUTO_VERIFIED = (
     "(Example: email_verified to true)."
 )
 CHANNELS = ("email", "phone_number")
-# BM UsernameType: 1-128 letters, marks, symbols, numbers, punctuation; [DOC DG-IMPORT] no spaces.
-_USERNAME = regex.compile(service_model().shape_for("UsernameType").metadata["pattern"])
+
+
+@cache
+def _username_pattern() -> Any:
+    """BM UsernameType: letters, marks, symbols, numbers, punctuation; [DOC DG-IMPORT] no spaces."""
+    return regex.compile(service_model().shape_for("UsernameType").metadata["pattern"])
 
 
 def csv_header(pool: Pool) -> list[str]:
@@ -103,7 +108,7 @@ def check_row(ctx: Context, rules: Rules, fields: Sequence[str]) -> User:
     username = values.pop(USERNAME)
     mfa_enabled = _mfa_enabled(rules, values.pop(MFA_ENABLED))
     given = {name: _normal(name, value) for name, value in values.items() if value}
-    if not _USERNAME.fullmatch(username) or len(username) > 128:
+    if not _username_pattern().fullmatch(username) or len(username) > 128:
         raise Rejected(FAILED, _username_problem(username))
     try:
         user = new_user(ctx, rules.pool, username, given, status="RESET_REQUIRED")

@@ -78,16 +78,16 @@ def update_job(
     job_id: str,
     *,
     statuses: Sequence[str] | None = None,
-    runner: str | None = None,
+    owner: str | None = None,
     **values: Any,
 ) -> bool:
-    """Update the job only while its status is one of `statuses` (and, with `runner`, while that
+    """Update the job only while its status is one of `statuses` (and, with `owner`, while that
     runner owns it): a conditional UPDATE whose row count says whether it applied."""
     query = import_jobs.update().where(import_jobs.c.id == job_id)
     if statuses is not None:
         query = query.where(import_jobs.c.status.in_(statuses))
-    if runner is not None:
-        query = query.where(import_jobs.c.runner == runner)
+    if owner is not None:
+        query = query.where(import_jobs.c.runner == owner)
     return conn.execute(query.values(**values)).rowcount == 1
 
 

@@ -42,8 +42,13 @@ def insert_pool(conn: sa.Connection, pool: Pool) -> None:
     conn.execute(pools.insert().values(**pool.__dict__))
 
 
+# Built once: building a statement per call cost more than running it (every request reads both).
+_POOL_BY_ID = sa.select(pools).where(pools.c.id == sa.bindparam("pool_id"))
+_CLIENT_BY_ID = sa.select(clients).where(clients.c.id == sa.bindparam("client_id"))
+
+
 def get_pool(conn: sa.Connection, pool_id: str) -> Pool | None:
-    row = conn.execute(sa.select(pools).where(pools.c.id == pool_id)).mappings().first()
+    row = conn.execute(_POOL_BY_ID, {"pool_id": pool_id}).mappings().first()
     return None if row is None else Pool(**row)
 
 
@@ -74,7 +79,7 @@ def insert_client(conn: sa.Connection, client: Client) -> None:
 
 
 def get_client(conn: sa.Connection, client_id: str) -> Client | None:
-    row = conn.execute(sa.select(clients).where(clients.c.id == client_id)).mappings().first()
+    row = conn.execute(_CLIENT_BY_ID, {"client_id": client_id}).mappings().first()
     return None if row is None else Client(**row)
 
 

@@ -30,6 +30,16 @@ class AuthSession:
     used_at: float | None
 
 
+# Built once (every challenge step runs them): building them per call cost more than running them.
+_INSERT = auth_sessions.insert()
+_BY_ID = sa.select(auth_sessions).where(auth_sessions.c.id == sa.bindparam("session_id"))
+_CONSUME = (
+    auth_sessions.update()
+    .where(auth_sessions.c.id == sa.bindparam("session_id"), auth_sessions.c.used_at.is_(None))
+    .values(used_at=sa.bindparam("now"))
+)
+
+
 def _hash(session: str) -> str:
     return hashlib.sha256(session.encode()).hexdigest()
 
@@ -48,17 +58,18 @@ def create(
     """A new session string: URL-safe, several hundred characters like real ones (MFA spec §6.4)."""
     session = secrets.token_urlsafe(192)
     conn.execute(
-        auth_sessions.insert().values(
-            id=_hash(session),
-            pool_id=pool_id,
-            client_id=client_id,
-            user_id=user_id,
-            challenge=challenge,
-            data=data,
-            created_at=now,
-            expires_at=now + lifetime,
-            used_at=None,
-        )
+        _INSERT,
+        {
+            "id": _hash(session),
+            "pool_id": pool_id,
+            "client_id": client_id,
+            "user_id": user_id,
+            "challenge": challenge,
+            "data": data,
+            "created_at": now,
+            "expires_at": now + lifetime,
+            "used_at": None,
+        },
     )
     return session
 
@@ -68,9 +79,7 @@ def load(conn: sa.Connection, session: str, *, client_id: str | None, now: float
 
     `client_id` None: the call names no client (AssociateSoftwareToken, VerifySoftwareToken).
     """
-    row = (
-        conn.execute(sa.select(auth_sessions).where(auth_sessions.c.id == _hash(session))).mappings().first()
-    )
+    row = conn.execute(_BY_ID, {"session_id": _hash(session)}).mappings().first()
     if row is None or (client_id is not None and row["client_id"] != client_id):
         raise not_authorized(INVALID)
     found = AuthSession(**row)
@@ -83,11 +92,7 @@ def load(conn: sa.Connection, session: str, *, client_id: str | None, now: float
 
 def consume(conn: sa.Connection, found: AuthSession, *, now: float) -> None:
     """Mark the session used; a concurrent use that got there first makes this one fail."""
-    result = conn.execute(
-        auth_sessions.update()
-        .where(auth_sessions.c.id == found.id, auth_sessions.c.used_at.is_(None))
-        .values(used_at=now)
-    )
+    result = conn.execute(_CONSUME, {"session_id": found.id, "now": now})
     if result.rowcount != 1:
         raise not_authorized(USED)
 

@@ -78,28 +78,47 @@ def _attribute_rows(user: User) -> list[dict[str, Any]]:
     ]
 
 
+# Statements are built once: building one per call (and its cache key) cost SQLAlchemy more than
+# running it.
+_INSERT_USER = users.insert()
+_INSERT_ATTRIBUTES = user_attributes.insert()
+_UPDATE_USER = users.update().where(users.c.id == sa.bindparam("_user_id"))
+_DELETE_ATTRIBUTES = user_attributes.delete().where(user_attributes.c.user_id == sa.bindparam("_user_id"))
+_SELECT_USER = sa.select(users)
+_BY_ID = _SELECT_USER.where(users.c.id == sa.bindparam("user_id"))
+_BY_USERNAME_KEY = _SELECT_USER.where(
+    users.c.pool_id == sa.bindparam("pool_id"), users.c.username_key == sa.bindparam("key")
+)
+_BY_SUB = _SELECT_USER.where(users.c.pool_id == sa.bindparam("pool_id"), users.c.sub == sa.bindparam("sub"))
+_ATTRIBUTES_OF_ONE = (
+    sa.select(user_attributes.c.name, user_attributes.c.value)
+    .where(user_attributes.c.user_id == sa.bindparam("user_id"))
+    .order_by(user_attributes.c.position)
+)
+
+
 def insert_user(conn: sa.Connection, user: User) -> User:
-    result = conn.execute(users.insert().values(**_row_values(user)))
+    result = conn.execute(_INSERT_USER, _row_values(user))
     (user_id,) = result.inserted_primary_key or (0,)
     stored = replace(user, id=int(user_id))
     rows = _attribute_rows(stored)
     if rows:
-        conn.execute(user_attributes.insert(), rows)
+        conn.execute(_INSERT_ATTRIBUTES, rows)
     return stored
 
 
 def save_user(conn: sa.Connection, user: User) -> None:
     """Write every column of the user and replace its attribute rows."""
-    conn.execute(users.update().where(users.c.id == user.id).values(**_row_values(user)))
-    conn.execute(user_attributes.delete().where(user_attributes.c.user_id == user.id))
+    conn.execute(_UPDATE_USER, {"_user_id": user.id, **_row_values(user)})
+    conn.execute(_DELETE_ATTRIBUTES, {"_user_id": user.id})
     rows = _attribute_rows(user)
     if rows:
-        conn.execute(user_attributes.insert(), rows)
+        conn.execute(_INSERT_ATTRIBUTES, rows)
 
 
 def update_columns(conn: sa.Connection, user_id: int, **values: Any) -> None:
     """Update some columns without touching attributes (counters, status, password)."""
-    conn.execute(users.update().where(users.c.id == user_id).values(**values))
+    conn.execute(_UPDATE_USER, {"_user_id": user_id, **values})
 
 
 def delete_user(conn: sa.Connection, user_id: int) -> None:
@@ -129,23 +148,24 @@ def users_from_rows(conn: sa.Connection, rows: Iterable[Mapping[str, Any]]) -> l
     return [User(**dict(row), attributes=attrs[row["id"]]) for row in materialised]
 
 
-def _one(conn: sa.Connection, condition: sa.ColumnElement[bool]) -> User | None:
-    row = conn.execute(sa.select(users).where(condition)).mappings().first()
+def _one(conn: sa.Connection, query: sa.Select[Any], params: dict[str, Any]) -> User | None:
+    row = conn.execute(query, params).mappings().first()
     if row is None:
         return None
-    return users_from_rows(conn, [dict(row)])[0]
+    found = conn.execute(_ATTRIBUTES_OF_ONE, {"user_id": row["id"]})
+    return User(**dict(row), attributes={name: value for name, value in found})
 
 
 def get_by_id(conn: sa.Connection, user_id: int) -> User | None:
-    return _one(conn, users.c.id == user_id)
+    return _one(conn, _BY_ID, {"user_id": user_id})
 
 
 def get_by_username_key(conn: sa.Connection, pool_id: str, key: str) -> User | None:
-    return _one(conn, sa.and_(users.c.pool_id == pool_id, users.c.username_key == key))
+    return _one(conn, _BY_USERNAME_KEY, {"pool_id": pool_id, "key": key})
 
 
 def get_by_sub(conn: sa.Connection, pool_id: str, sub: str) -> User | None:
-    return _one(conn, sa.and_(users.c.pool_id == pool_id, users.c.sub == sub))
+    return _one(conn, _BY_SUB, {"pool_id": pool_id, "sub": sub})
 
 
 def ids_with_attribute(conn: sa.Connection, pool_id: str, name: str, value: str) -> list[int]:

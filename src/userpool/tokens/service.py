@@ -22,6 +22,12 @@ from userpool.store.tables import origins
 from userpool.store.users import User
 from userpool.tokens.claims import SDK_SCOPE, Issue, access_claims, id_claims
 
+# Built once: building a statement per call cost more than running it.
+_INSERT_ORIGIN = origins.insert()
+_ORIGIN_OF_ACCESS = sa.select(origins.c.revoked_at, origins.c.user_id).where(
+    origins.c.origin_jti == sa.bindparam("origin_jti")
+)
+
 
 def _sign(pool_pem: str, claims: dict[str, Any]) -> str:
     return jwt.sign(claims, pool_pem.encode())
@@ -32,12 +38,21 @@ def _tokens(ctx: Context, pool: Pool, client: Client, user: User, issue: Issue) 
     names = readable(pool.config.get("SchemaAttributes") or [], client.config.get("ReadAttributes"))
     access = access_claims(issue, user_groups, str(uuid.uuid4()))
     ident = id_claims(issue, user_groups, user.attributes, names, str(uuid.uuid4()))
-    return {
-        "AccessToken": _sign(pool.access_key_pem, access),
+    result: dict[str, Any] = {
+        "AccessToken": None,
         "ExpiresIn": issue.access_ttl,
         "TokenType": "Bearer",
-        "IdToken": _sign(pool.id_key_pem, ident),
+        "IdToken": None,
     }
+
+    def sign() -> None:
+        # The two RSA signatures are most of a sign-in's time and need no database: they are
+        # made after the commit, outside the transaction and its lock.
+        result["AccessToken"] = _sign(pool.access_key_pem, access)
+        result["IdToken"] = _sign(pool.id_key_pem, ident)
+
+    ctx.compute_later(sign)
+    return result
 
 
 def _issue(
@@ -77,7 +92,7 @@ def sign_in(
         "expires_at": now + validity(client.config).refresh,
         "revoked_at": None,
     }
-    ctx.conn.execute(origins.insert().values(**row))
+    ctx.conn.execute(_INSERT_ORIGIN, row)
     issue = _issue(ctx, pool, client, user, row, now)
     result = _tokens(ctx, pool, client, user, issue)
     result["RefreshToken"] = token
@@ -189,11 +204,7 @@ def authenticate(ctx: Context, token: str) -> Caller:
     exp = claims.get("exp")
     if not isinstance(exp, int) or exp <= ctx.now():
         raise not_authorized("Access Token has expired")
-    origin = ctx.conn.execute(
-        sa.select(origins.c.revoked_at, origins.c.user_id).where(
-            origins.c.origin_jti == str(claims.get("origin_jti"))
-        )
-    ).first()
+    origin = ctx.conn.execute(_ORIGIN_OF_ACCESS, {"origin_jti": str(claims.get("origin_jti"))}).first()
     if origin is None or origin.revoked_at is not None:
         raise not_authorized("Access Token has been revoked")
     if SDK_SCOPE not in str(claims.get("scope", "")).split():
@@ -204,3 +215,15 @@ def authenticate(ctx: Context, token: str) -> Caller:
     if not user.enabled:
         raise not_authorized("User is disabled.")
     return Caller(pool=pool, user=user, client_id=str(claims.get("client_id")), claims=claims)
+
+
+def device_key_of_refresh(ctx: Context, token: str) -> str | None:
+    """The device key the refresh token's sign-in named, if any: refreshing tokens issued to a
+    device needs that device's key (core spec §4.7)."""
+    digest = refresh.token_hash(token)
+    row = ctx.conn.execute(
+        sa.select(origins.c.device_key).where(
+            sa.or_(origins.c.refresh_hash == digest, origins.c.rotated_hash == digest)
+        )
+    ).first()
+    return None if row is None else row.device_key

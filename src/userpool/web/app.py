@@ -15,11 +15,12 @@ from starlette.routing import Mount, Route
 
 from userpool.api import dispatch
 from userpool.api.model import TARGET_PREFIX
-from userpool.console import AdminGuard, create_console
+from userpool.console.app import create_console
+from userpool.console.guard import AdminGuard
 from userpool.store import outbox, pools
 from userpool.store.db import transaction
 from userpool.tokens.jwks import jwks_document, openid_configuration
-from userpool.web.uploads import upload_endpoint
+from userpool.web.uploads import import_endpoint
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
 _CREDENTIAL_REGION = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/")
@@ -68,7 +69,7 @@ def create_app(server: dispatch.Server) -> Starlette:
         Route("/", protocol, methods=["POST"]),
         Route("/_userpool/health", health, methods=["GET"]),
         Route("/_userpool/messages", messages, methods=["GET"]),
-        Route("/_userpool/import/{job_id}", upload_endpoint(server), methods=["PUT"]),
+        Route("/_userpool/import/{job_id}", import_endpoint(server), methods=["PUT", "GET"]),
         Route("/{pool_id}/.well-known/{doc:str}", well_known, methods=["GET"]),
         # The web console (issue 6); a browser opening the root URL lands there.
         Route("/", lambda _: RedirectResponse("/console/", 302), methods=["GET"]),

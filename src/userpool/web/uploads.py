@@ -1,7 +1,10 @@
 """`PUT /_userpool/import/<jobId>`: the PreSignedUrl of a user import job, served by the server
 instead of S3 (`curl -T users.csv <PreSignedUrl>` as in the developer guide; extra headers such as
 `x-amz-server-side-encryption` are ignored). The body is spooled to a temporary file, then stored
-in the database in one short transaction, so any server process can run the job."""
+in the database in one short transaction, so any server process can run the job.
+
+`GET /_userpool/import/<jobId>`: the lines the job did not import, with the reason (what AWS
+writes to CloudWatch Logs as `[FAILED] Line Number 5 - ...`), as JSON; `?limit=` (default 1000)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from userpool.api import dispatch
 from userpool.store import imports
@@ -32,8 +35,22 @@ def save_upload(server: dispatch.Server, job_id: str, body: tempfile.SpooledTemp
     return Response(status_code=200)
 
 
-def upload_endpoint(server: dispatch.Server) -> Callable[[Request], Awaitable[Response]]:
+def outcomes(server: dispatch.Server, job_id: str, limit: int) -> Response:
+    with transaction(server.engine) as conn:
+        job = imports.get_job(conn, job_id)
+        found = [] if job is None else imports.list_outcomes(conn, job_id, limit=limit)
+    if job is None:
+        return PlainTextResponse("No such import job.\n", 404)
+    lines = [{"LineNumber": n, "Outcome": outcome, "Reason": reason} for n, outcome, reason in found]
+    return JSONResponse({"JobId": job_id, "Status": job.status, "Lines": lines})
+
+
+def import_endpoint(server: dispatch.Server) -> Callable[[Request], Awaitable[Response]]:
     async def upload(request: Request) -> Response:
+        if request.method == "GET":
+            text = request.query_params.get("limit", "")
+            limit = int(text) if text.isdigit() else 1000
+            return await run_in_threadpool(outcomes, server, request.path_params["job_id"], limit)
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as body:
             async for chunk in request.stream():
                 body.write(chunk)
