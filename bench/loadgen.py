@@ -72,6 +72,7 @@ class Outcome:
     errors: int = 0
     first_error: str | None = None
     ended: float = 0.0
+    cpu: float = 0.0  # this worker's own CPU seconds while it ran the workload
     worker: int = 0
     state: Any = None  # workload-specific state handed back to the parent (TOTP steps used)
 
@@ -246,7 +247,9 @@ def _worker(url: str, workload: Workload, start: float, seconds: float, queue: A
     client = Client(url)
     try:
         time.sleep(max(0.0, start - time.time()))
+        cpu = time.process_time()
         workload.run(client, start + seconds, out)
+        out.cpu = time.process_time() - cpu
     except Exception as err:  # report, never hang the parent
         out.failed(f"{type(err).__name__}: {err}")
     finally:
@@ -266,6 +269,7 @@ class Result:
     wall: float
     latencies: list[float]
     states: list[Any]
+    client_cpu: float  # CPU seconds of all load-generating workers
 
     @property
     def rate(self) -> float:
@@ -308,4 +312,5 @@ def run(
         wall=max(out.ended for out in outs) - start,
         latencies=latencies,
         states=[out.state for out in outs],
+        client_cpu=sum(out.cpu for out in outs),
     )

@@ -27,12 +27,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import fixtures  # noqa: E402
-import floor  # noqa: E402
-import peers  # noqa: E402
-import workloads as wl  # noqa: E402
-from peers import ENGINES, Engine, Running  # noqa: E402
-from workloads import Row  # noqa: E402
+import fixtures
+import floor
+import peers
+import workloads as wl
+from peers import ENGINES, Engine, Running
+from workloads import Row
 
 WORKLOADS = ("password", "totp", "create", "list", "soak")
 PEERS = ("moto", "cognito-local")
@@ -144,7 +144,7 @@ def _ms(value: float) -> str:
 def print_table(rows: list[Row]) -> None:
     header = (
         f"{'workload':38} {'engine':16} {'rate':>9} {'unit':11} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'CPU s':>6} {'cores':>5} {'RSS MB':>13} {'/moto':>6} {'/c-local':>8} {'errors':>6}"
+        f"{'CPU s':>6} {'cores':>5} {'load s':>6} {'RSS MB':>13} {'/moto':>6} {'/c-local':>8} {'errors':>6}"
     )
     print(header)
     print("-" * len(header))
@@ -154,7 +154,8 @@ def print_table(rows: list[Row]) -> None:
         cores = row.cpu / row.wall if row.wall else 0.0
         print(
             f"{row.workload:38} {row.engine:16} {row.rate:9.1f} {row.unit:11} {_ms(row.p50):>7} "
-            f"{_ms(row.p99):>7} {row.cpu:6.1f} {cores:5.2f} {rss:>13} {_ratio(row, rows, 'moto'):>6} "
+            f"{_ms(row.p99):>7} {row.cpu:6.1f} {cores:5.2f} {row.client_cpu:6.1f} {rss:>13} "
+            f"{_ratio(row, rows, 'moto'):>6} "
             f"{_ratio(row, rows, 'cognito-local'):>8} {row.errors:6d}"
         )
     for row in rows:
@@ -179,7 +180,11 @@ def print_floor(found: floor.Floor | None, rows: list[Row]) -> None:
 
 def print_targets(rows: list[Row]) -> None:
     print("\ntargets (userpool/sqlite, 4 clients, against moto in this run):")
-    for workload in ("password sign-in, 4 clients", "TOTP-MFA sign-in, 4 clients", "AdminCreateUser, 4 clients"):
+    for workload in (
+        "password sign-in, 4 clients",
+        "TOTP-MFA sign-in, 4 clients",
+        "AdminCreateUser, 4 clients",
+    ):
         ours = next((r for r in rows if r.engine == "userpool/sqlite" and r.workload == workload), None)
         moto = next((r for r in rows if r.engine == "moto" and r.workload == workload), None)
         if ours is None or moto is None or not moto.rate:
@@ -195,7 +200,9 @@ def print_targets(rows: list[Row]) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="short steps and few users")
     parser.add_argument("--engines", default=",".join(ENGINES), help=f"any of {', '.join(ENGINES)}")
     parser.add_argument("--workloads", default=",".join(WORKLOADS), help=f"any of {', '.join(WORKLOADS)}")
@@ -206,6 +213,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--soak", type=int, default=None, help="sign-ins of the memory check (0: none)")
     parser.add_argument("--no-floor", action="store_true", help="skip the crypto floor")
     return parser.parse_args(argv)
+
+
+def _loadavg() -> str:
+    """The machine's 1/5/15-minute load averages: other work on it skews every figure."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 @contextlib.contextmanager
@@ -228,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     skipped = peers.ensure_installed({ENGINES[n].kind for n in names})
     print(f"userpool benchmark, {datetime.date.today()}, machine {peers.describe_machine()}")
     print(f"plan: {plan}")
+    print(f"load average at the start: {_loadavg()} (1, 5, 15 minutes)")
     found = None
     if not args.no_floor:
         with _section("crypto floor"):
@@ -241,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         with _section(engine.name):
             found_rows, found_notes = run_engine(engine, plan, selected)
+        notes.append(f"{engine.name}: load average after it {_loadavg()}")
         rows += found_rows
         notes += found_notes
     print()

@@ -6,10 +6,10 @@ server's CPU seconds and RSS just before it starts and after its workers are don
 from __future__ import annotations
 
 import json
+import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import fixtures
 import loadgen
@@ -33,6 +33,7 @@ class Row:
     rss_after: int
     errors: int = 0
     first_error: str | None = None
+    client_cpu: float = 0.0  # CPU seconds the load generator spent
     notes: list[str] = field(default_factory=list)
 
 
@@ -57,6 +58,7 @@ def row_of(name: str, running: Running, result: Result, before: Usage, after: Us
         rss_after=after.rss,
         errors=result.errors,
         first_error=result.first_error,
+        client_cpu=result.client_cpu,
     )
 
 
@@ -167,31 +169,46 @@ def soak(running: Running, pool: fixtures.SignInPool, total: int, clients: int) 
     samples: list[int] = []
     first = running.usage()
     started = time.perf_counter()
-    done, errors, error_text = 0, 0, None
+    done, errors, error_text, client_cpu = 0, 0, None, 0.0
     chunk = max(1000, total // 20)
     while done < total:
         per_client = max(1, min(chunk, total - done) // clients)
-        workloads: list[Workload] = [Calls(_repeat(bodies[n::clients], per_client), once=True) for n in range(clients)]
+        workloads: list[Workload] = [
+            Calls(_repeat(bodies[n::clients], per_client), once=True) for n in range(clients)
+        ]
         result = loadgen.run(running.url, workloads, 3600)
         done += result.count + result.errors
         errors += result.errors
         error_text = error_text or result.first_error
+        client_cpu += result.client_cpu
         samples.append(running.usage().rss)
     wall = time.perf_counter() - started
     last = running.usage()
-    row = Row(f"soak: {total:,} password sign-ins", running.engine.name, done / wall, "sign-ins/s",
-              float("nan"), float("nan"), last.cpu - first.cpu, wall, first.rss, last.rss, errors, error_text)
+    row = Row(
+        workload=f"soak: {total:,} password sign-ins",
+        engine=running.engine.name,
+        rate=done / wall,
+        unit="sign-ins/s",
+        p50=math.nan,
+        p99=math.nan,
+        cpu=last.cpu - first.cpu,
+        wall=wall,
+        rss_before=first.rss,
+        rss_after=last.rss,
+        errors=errors,
+        first_error=error_text,
+        client_cpu=client_cpu,
+    )
     base = samples[max(0, len(samples) // 10 - 1)]
     growth = (samples[-1] - base) / base * 100 if base else 0.0
+    trace = " ".join(f"{sample / 2**20:.0f}" for sample in samples)
     row.notes.append(
         f"RSS after warm-up {base / 2**20:.1f} MB, end {samples[-1] / 2**20:.1f} MB, "
-        f"max {max(samples) / 2**20:.1f} MB: {growth:+.1f}%"
+        f"max {max(samples) / 2**20:.1f} MB: {growth:+.1f}% (flat within 10%: "
+        f"{'yes' if abs(growth) <= 10 else 'NO'}); MB every {chunk:,}: {trace}"
     )
     return row
 
 
 def _repeat(bodies: list[tuple[str, bytes]], count: int) -> list[tuple[str, bytes]]:
     return [bodies[i % len(bodies)] for i in range(count)]
-
-
-Step = Callable[[], Any]

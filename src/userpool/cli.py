@@ -122,6 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.setdefault(SESSION_KEY_ENV, secrets.token_hex(32))  # shared by the workers
         return serve(args, url) if args.workers <= 1 else serve_workers(args, url, argv)
     engine = db.create_engine(url)
+    try:
+        return run_command(args, engine, url)
+    finally:
+        engine.dispose()
+
+
+def run_command(args: argparse.Namespace, engine: Any, url: str) -> int:
+    """`migrate`, `explain`, `import` and `messages`, on an engine the caller disposes of."""
     if args.command == "migrate":
         version = migrations.migrate(engine)
         print(f"database {url} at schema version {version}")

@@ -30,6 +30,7 @@ from tests.wire.mfa_helpers import (
     set_preference,
     tokens_of,
 )
+from userpool import cli
 from userpool.clock import ShiftedClock
 
 SMS, TOTP, EMAIL = "SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"
@@ -101,7 +102,22 @@ def expected_parameters(setup: Setup, row: Row) -> dict[str, str]:
     return params
 
 
-def sign_in_as_the_seed_did(running: Any, clock: ShiftedClock, setup: Setup, row: Row) -> None:
+def explained(running: Any, capsys: pytest.CaptureFixture[str], setup: Setup) -> dict[str, Any]:
+    """`userpool explain --json` for the user, run through the CLI's own entry point."""
+    url = running.server.engine.url.render_as_string(hide_password=False)
+    capsys.readouterr()
+    args = ["explain", "--db", url, "--pool", setup.flow.pool_id, "--user", setup.username, "--json"]
+    assert cli.main(args) == 0
+    found: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return found
+
+
+def sign_in_as_the_seed_did(
+    running: Any, clock: ShiftedClock, setup: Setup, row: Row, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`userpool explain` names the challenge first; then the sign-in gets exactly that one."""
+    explanation = explained(running, capsys, setup)
+    assert explanation["decision"]["outcome"].split()[:2] == ["challenge", row.expected]
     reply = setup.flow.start(setup.username)
     assert reply["ChallengeName"] == row.expected
     assert reply["ChallengeParameters"] == expected_parameters(setup, row)
@@ -136,14 +152,18 @@ def table_1_setup(running: Any, idp: Any, row_id: str, phone: bool) -> Setup:
 
 
 @pytest.mark.parametrize("row", TABLE_1, ids=[r.id for r in TABLE_1])
-def test_table_1(running: Any, idp: Any, clock: ShiftedClock, row: Row) -> None:
+def test_table_1(
+    running: Any, idp: Any, clock: ShiftedClock, row: Row, capsys: pytest.CaptureFixture[str]
+) -> None:
     setup = table_1_setup(running, idp, row.id, row.phone)
     if row.settings is not None:
         set_preference(idp, setup.flow.pool_id, setup.username, **preference_blocks(row))
-    sign_in_as_the_seed_did(running, clock, setup, row)
+    sign_in_as_the_seed_did(running, clock, setup, row, capsys)
 
 
-def test_table_1_row_1_3_sms_without_phone_is_refused(running: Any, idp: Any, clock: ShiftedClock) -> None:
+def test_table_1_row_1_3_sms_without_phone_is_refused(
+    running: Any, idp: Any, clock: ShiftedClock, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Row 1-3 (email only, SMS MFA ON) cannot be built: SMS needs a phone_number (MFA spec §4.2).
     The user stays as in row 1-1 and gets EMAIL_OTP."""
     setup = table_1_setup(running, idp, "1-3", phone=False)
@@ -159,7 +179,7 @@ def test_table_1_row_1_3_sms_without_phone_is_refused(running: Any, idp: Any, cl
         "InvalidParameterException",
         "User does not have delivery config set to turn on SMS_MFA",
     )
-    sign_in_as_the_seed_did(running, clock, setup, TABLE_1[0])
+    sign_in_as_the_seed_did(running, clock, setup, TABLE_1[0], capsys)
 
 
 # --------------------------------------------------------------------------- table 2
@@ -191,16 +211,20 @@ def table_2_setup(running: Any, idp: Any, clock: ShiftedClock, row: Row) -> Setu
 
 
 @pytest.mark.parametrize("row", TABLE_2, ids=[r.id for r in TABLE_2])
-def test_table_2(running: Any, idp: Any, clock: ShiftedClock, row: Row) -> None:
+def test_table_2(
+    running: Any, idp: Any, clock: ShiftedClock, row: Row, capsys: pytest.CaptureFixture[str]
+) -> None:
     setup = table_2_setup(running, idp, clock, row)
     if row.settings is not None:
         set_preference(idp, setup.flow.pool_id, setup.username, **preference_blocks(row))
-    sign_in_as_the_seed_did(running, clock, setup, row)
+    sign_in_as_the_seed_did(running, clock, setup, row, capsys)
 
 
-def test_table_2_row_2_2_fixed_by_saving_settings(running: Any, idp: Any, clock: ShiftedClock) -> None:
+def test_table_2_row_2_2_fixed_by_saving_settings(
+    running: Any, idp: Any, clock: ShiftedClock, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Row 2-2's fix in the seed: saving the user's MFA settings (SMS on) moves it to row 2-3."""
     row = TABLE_2[1]
     setup = table_2_setup(running, idp, clock, row)
     set_preference(idp, setup.flow.pool_id, setup.username, **preference_blocks(TABLE_2[2]))
-    sign_in_as_the_seed_did(running, clock, setup, TABLE_2[2])
+    sign_in_as_the_seed_did(running, clock, setup, TABLE_2[2], capsys)

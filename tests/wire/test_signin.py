@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,7 +17,7 @@ from botocore.exceptions import ClientError
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import KeySet
 
-from tests.conftest import Running
+from tests.conftest import Running, start_server, stop_server
 from userpool.clock import ShiftedClock
 
 PASSWORD = "Correct-Horse-1"
@@ -307,3 +308,25 @@ def test_disabled_user(idp: Any) -> None:
     with pytest.raises(ClientError) as err:
         idp.get_user(AccessToken=result["AccessToken"])
     assert error_of(err)[0] == "NotAuthorizedException"
+
+
+def test_aws_issuer_option(tmp_path: Path) -> None:
+    """`--aws-issuer`: tokens carry Cognito's own issuer, the discovery document says so, and the
+    server still accepts its tokens (core spec §4.2)."""
+    live, uv, thread = start_server(f"sqlite:///{tmp_path / 'aws.db'}", "sqlite", aws_issuer=True)
+    try:
+        idp = live.client()
+        pool_id, client_id = make_pool(idp)
+        make_user(idp, pool_id)
+        result = sign_in(idp, client_id)
+        issuer = f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}"
+        discovery = httpx.get(f"{live.url}/{pool_id}/.well-known/openid-configuration").json()
+        assert discovery["issuer"] == issuer
+        jwks = httpx.get(f"{live.url}/{pool_id}/.well-known/jwks.json").json()
+        key = {k["kid"]: jwt.PyJWK(k) for k in jwks["keys"]}[
+            jwt.get_unverified_header(result["AccessToken"])["kid"]
+        ]
+        assert jwt.decode(result["AccessToken"], key, algorithms=["RS256"], issuer=issuer)["iss"] == issuer
+        assert idp.get_user(AccessToken=result["AccessToken"])["Username"] == "alice"
+    finally:
+        stop_server(uv, thread, live)
