@@ -21,7 +21,6 @@ import argparse
 import json
 import math
 import random
-import secrets
 import signal
 import socket
 import subprocess
@@ -34,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
+
+from userpool.store.db import scratch_postgres
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -68,14 +68,8 @@ def database(engine: str, tmp: Path) -> Iterator[str]:
     if engine == "sqlite":
         yield f"sqlite:///{tmp / 'userpool.db'}"
         return
-    name = f"userpool_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres(PG_ADMIN, "userpool_bench") as url:
+        yield url
 
 
 @contextmanager

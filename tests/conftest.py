@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import socket
 import threading
 import time
@@ -12,13 +11,13 @@ from typing import Any
 
 import boto3
 import httpx
-import psycopg
 import pytest
 import uvicorn
 
 from userpool.api.dispatch import Server
 from userpool.clock import ShiftedClock
 from userpool.server import build_server
+from userpool.store.db import scratch_postgres
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -32,14 +31,8 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped afterwards."""
-    name = f"userpool_test_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_postgres(PG_ADMIN, "userpool_test") as url:
+        yield url
 
 
 @dataclass

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from botocore.exceptions import ClientError
 
-from tests.conftest import Running, free_port, start_server, stop_server
+from tests.conftest import Running
+from tests.wire.conftest import Inbox
 from tests.wire.helpers import NEW_PASSWORD, PASSWORD, access_token, attrs, error_of
 from tests.wire.mfa_helpers import (
     EMAIL_SUBJECT,
@@ -35,7 +33,6 @@ from tests.wire.mfa_helpers import (
     totp_code,
     user_attributes,
 )
-from tests.wire.test_smtp import Inbox
 from userpool.clock import ShiftedClock
 
 SMS, TOTP, EMAIL = "SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"
@@ -250,28 +247,6 @@ def test_user_id_for_srp_is_the_sub_with_email_usernames(running: Running, idp: 
 
 
 # --------------------------------------------------------------------------- SMTP
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    handler = Inbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def smtp_running(inbox: tuple[Inbox, int], tmp_path: Path) -> Iterator[Running]:
-    url = f"sqlite:///{tmp_path / 'mfa-smtp.db'}"
-    live, uv, thread = start_server(url, "sqlite", smtp_url=f"smtp://127.0.0.1:{inbox[1]}")
-    try:
-        yield live
-    finally:
-        stop_server(uv, thread, live)
 
 
 def test_email_mfa_code_by_smtp(smtp_running: Running, inbox: tuple[Inbox, int]) -> None:

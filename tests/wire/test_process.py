@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -17,11 +16,11 @@ from typing import Any
 import boto3
 import httpx
 import jwt
-import psycopg
 import pytest
 
 from tests.conftest import PG_ADMIN, free_port
 from tests.wire.helpers import FLOWS, PASSWORD, admin_user, attrs, make_client, sign_in
+from userpool.store.db import scratch_postgres
 
 # uvicorn shuts down gracefully on SIGTERM and then re-raises the signal, so either exit is clean.
 CLEAN_EXIT = (0, -signal.SIGTERM)
@@ -111,15 +110,9 @@ def launch(tmp_path: Path) -> Iterator[Launcher]:
 
 @pytest.fixture
 def fresh_postgres() -> Iterator[str]:
-    """A PostgreSQL database of this test's own (dropped afterwards), as in tests/conftest.py."""
-    name = f"userpool_proc_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    """A PostgreSQL database of this test's own (dropped afterwards)."""
+    with scratch_postgres(PG_ADMIN, "userpool_proc") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -125,3 +125,21 @@ def transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
 
 def is_postgres(engine: sa.Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def scratch_postgres(admin_url: str, prefix: str = "userpool_scratch") -> Iterator[str]:
+    """A new, empty PostgreSQL database for a test or a benchmark, dropped afterwards; yields its
+    URL. `admin_url` names a database of the same server the caller may create databases from."""
+    import secrets
+
+    import psycopg
+
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield str(sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False))
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
