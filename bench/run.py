@@ -165,6 +165,27 @@ def print_table(rows: list[Row]) -> None:
             print(f"  first error: {row.engine} / {row.workload}: {row.first_error}")
 
 
+def print_markdown(rows: list[Row]) -> None:
+    """The same figures as a Markdown table, one column per engine (for the README)."""
+    engines = list(dict.fromkeys(r.engine for r in rows))
+    print("\n| workload | " + " | ".join(engines) + " |")
+    print("| --- |" + " ---: |" * len(engines))
+    for workload in dict.fromkeys(r.workload for r in rows):
+        cells = []
+        for engine in engines:
+            row = next((r for r in rows if r.engine == engine and r.workload == workload), None)
+            cells.append("" if row is None else _cell(row, rows))
+        print(f"| {workload} | " + " | ".join(cells) + " |")
+
+
+def _cell(row: Row, rows: list[Row]) -> str:
+    text = f"{row.rate:,.0f}" if row.rate >= 10 else f"{row.rate:.1f}"
+    if not math.isnan(row.p99):
+        text += f" (p99 {row.p99:.0f} ms)"
+    ratio = _ratio(row, rows, "moto")
+    return f"{text}, **{ratio}** moto" if ratio else text
+
+
 def print_floor(found: floor.Floor | None, rows: list[Row]) -> None:
     if found is None:
         return
@@ -263,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {note}")
     print_floor(found, rows)
     print_targets(rows)
+    print_markdown(rows)
     return 0
 
 

@@ -90,6 +90,11 @@ _BY_USERNAME_KEY = _SELECT_USER.where(
     users.c.pool_id == sa.bindparam("pool_id"), users.c.username_key == sa.bindparam("key")
 )
 _BY_SUB = _SELECT_USER.where(users.c.pool_id == sa.bindparam("pool_id"), users.c.sub == sa.bindparam("sub"))
+_ATTRIBUTES_OF_MANY = (
+    sa.select(user_attributes.c.user_id, user_attributes.c.name, user_attributes.c.value)
+    .where(user_attributes.c.user_id.in_(sa.bindparam("user_ids", expanding=True)))
+    .order_by(user_attributes.c.user_id, user_attributes.c.position)
+)
 _ATTRIBUTES_OF_ONE = (
     sa.select(user_attributes.c.name, user_attributes.c.value)
     .where(user_attributes.c.user_id == sa.bindparam("user_id"))
@@ -131,12 +136,7 @@ def load_attributes(conn: sa.Connection, user_ids: Iterable[int]) -> dict[int, d
     out: dict[int, dict[str, str]] = {i: {} for i in ids}
     if not ids:
         return out
-    query = (
-        sa.select(user_attributes.c.user_id, user_attributes.c.name, user_attributes.c.value)
-        .where(user_attributes.c.user_id.in_(ids))
-        .order_by(user_attributes.c.user_id, user_attributes.c.position)
-    )
-    for user_id, name, value in conn.execute(query):
+    for user_id, name, value in conn.execute(_ATTRIBUTES_OF_MANY, {"user_ids": ids}):
         out[user_id][name] = value
     return out
 
@@ -238,12 +238,22 @@ def _scan_conditions(scan: UserScan, sort: sa.ColumnElement[Any]) -> list[sa.Col
 
 
 def _after_condition(
-    scan: UserScan, sort: sa.ColumnElement[Any], after: tuple[Any, str]
+    scan: UserScan, sort: sa.ColumnElement[Any], key_column: sa.ColumnElement[Any], after: tuple[Any, str]
 ) -> sa.ColumnElement[bool]:
     value, key = after
     if scan.by_key_only:
-        return users.c.username_key > key
-    return sa.and_(sort >= value, sa.or_(sort > value, sa.and_(sort == value, users.c.username_key > key)))
+        return key_column > key
+    return sa.and_(sort >= value, sa.or_(sort > value, sa.and_(sort == value, key_column > key)))
+
+
+def _key_column(conn: sa.Connection, scan: UserScan) -> sa.ColumnElement[Any]:
+    """`username_key` as a scan orders and pages by it. Filtering by one attribute value
+    (`email = "..."`), SQLite without ANALYZE statistics would rather walk the pool's username
+    index (no sort needed) and check every user's attribute: a scan of the whole pool for one
+    user. As an expression the key offers it no index, so the attribute index leads."""
+    if scan.attribute is not None and conn.dialect.name == "sqlite":
+        return users.c.username_key.concat(sa.literal_column("''"))
+    return users.c.username_key
 
 
 def scan_users(
@@ -259,9 +269,10 @@ def scan_users(
     else:
         sort, source = users.c[scan.column], users
     conds = _scan_conditions(scan, sort)
+    key_column = _key_column(conn, scan)
     if after is not None:
-        conds.append(_after_condition(scan, sort, after))
-    order = [users.c.username_key] if scan.by_key_only else [sort, users.c.username_key]
+        conds.append(_after_condition(scan, sort, key_column, after))
+    order = [key_column] if scan.by_key_only else [sort, key_column]
     query = (
         sa.select(users, sort.label("scan_sort"))
         .select_from(source)
