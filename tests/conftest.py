@@ -13,6 +13,7 @@ import boto3
 import httpx
 import pytest
 import uvicorn
+from hypothesis import settings
 
 from userpool.api.dispatch import Server
 from userpool.clock import ShiftedClock
@@ -20,6 +21,11 @@ from userpool.server import build_server
 from userpool.store.db import scratch_postgres
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+# No per-example deadline: a shared 2-core CI machine makes timings noisy, and speed is measured by
+# the benchmarks in bench/, never by tests.
+settings.register_profile("userpool", deadline=None)
+settings.load_profile("userpool")
 
 
 def free_port() -> int:
