@@ -181,10 +181,11 @@ def server_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 def _announce(args: argparse.Namespace, url: str, started: float) -> None:
     print(f"userpool: database {url}", file=sys.stderr)
-    if url.startswith("sqlite"):
+    if args.db is None:
         print(f"userpool: data directory {db.default_data_dir()}", file=sys.stderr)
     print(
-        f"userpool: listening on http://{args.host}:{args.port} (ready in {time.monotonic() - started:.2f}s)",
+        f"userpool: database and operations ready in {time.monotonic() - started:.2f}s; "
+        f"listening on http://{args.host}:{args.port}",
         file=sys.stderr,
         flush=True,
     )
