@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from botocore.exceptions import ClientError
 
-from tests.conftest import Running, start_server, stop_server
+from tests.conftest import Running, served
 from tests.wire.helpers import NEW_PASSWORD, attrs, error_of, make_client, make_pool, sign_in
 from tests.wire.import_helpers import (
     ROLE,
@@ -330,8 +330,7 @@ def test_one_claim_wins_and_a_stale_job_resumes(running: Running, idp: Any, cloc
 
 def test_cli_import_on_a_sqlite_file(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    live, uv, thread = start_server(url, "sqlite")
-    try:
+    with served(url, "sqlite") as live:
         idp = live.client()
         pool_id = import_pool(idp)
         rows: list[Mapping[str, str] | bytes] = [
@@ -357,8 +356,6 @@ def test_cli_import_on_a_sqlite_file(tmp_path: Path) -> None:
         again = subprocess.run(command, capture_output=True, text=True, timeout=120)
         assert again.returncode == 1
         assert "skipped 2,999, failed 1." in again.stderr
-    finally:
-        stop_server(uv, thread, live)
 
 
 def test_cli_import_errors(tmp_path: Path) -> None:
@@ -376,3 +373,15 @@ def test_cli_import_errors(tmp_path: Path) -> None:
         1,
         "ResourceNotFoundException: User pool x_y does not exist.",
     )
+
+
+def test_a_long_attribute_value_imports_and_stays_filterable(idp: Any) -> None:
+    """A value longer than the 512-character index key (store.users.value_key) imports like one
+    created through the API, and a `^=` filter on it still finds the user."""
+    pool_id = import_pool(idp)
+    long_name = "Ada " + "x" * 1000
+    done = run_import(idp, pool_id, csv_bytes(header_of(idp, pool_id), [person("ada", name=long_name)]))
+    assert done["ImportedUsers"] == 1
+    found = idp.list_users(UserPoolId=pool_id, Filter=f'name ^= "{long_name[:200]}"')["Users"]
+    assert [u["Username"] for u in found] == ["ada"]
+    assert {"Name": "name", "Value": long_name} in found[0]["Attributes"]

@@ -20,7 +20,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from userpool.crypto.keys import kid_for, load_private
+from userpool.crypto.keys import load_private, verifier_for
 
 __all__ = ["decode_unverified", "sign", "verify_signature"]
 
@@ -44,7 +44,7 @@ def _b64url_decode(part: str) -> bytes | None:
 def _signer(private_pem: bytes) -> tuple[rsa.RSAPrivateKey, bytes]:
     """The loaded key and the encoded ``<header>.`` prefix for it, computed once per key."""
     key = load_private(private_pem)
-    header = json.dumps({"kid": kid_for(key.public_key()), "alg": "RS256"}, separators=(",", ":"))
+    header = json.dumps({"kid": verifier_for(private_pem)[1], "alg": "RS256"}, separators=(",", ":"))
     return key, _b64url(header.encode("ascii")) + b"."
 
 

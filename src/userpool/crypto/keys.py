@@ -15,7 +15,15 @@ from collections.abc import Iterable
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-__all__ = ["jwk_for", "jwks_for", "kid_for", "load_private", "new_rsa_private_pem", "public_key_for"]
+__all__ = [
+    "jwk_for",
+    "jwks_for",
+    "kid_for",
+    "load_private",
+    "new_rsa_private_pem",
+    "public_key_for",
+    "verifier_for",
+]
 
 _PUBLIC_EXPONENT = 65537
 _KEY_BITS = 2048
@@ -60,6 +68,14 @@ def kid_for(public_key: rsa.RSAPublicKey) -> str:
         format=serialization.PublicFormat.SubjectPublicKeyInfo,
     )
     return base64.b64encode(hashlib.sha256(spki).digest()).decode("ascii")
+
+
+@functools.lru_cache(maxsize=512)
+def verifier_for(private_pem: bytes) -> tuple[rsa.RSAPublicKey, str]:
+    """The public half of a stored private key and its ``kid``, cached by the PEM bytes: checking
+    an access token needs both on every call, and the ``kid`` costs a DER encoding and a hash."""
+    public_key = load_private(private_pem).public_key()
+    return public_key, kid_for(public_key)
 
 
 def jwk_for(public_key: rsa.RSAPublicKey) -> dict[str, str]:

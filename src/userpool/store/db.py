@@ -123,6 +123,20 @@ def transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
         yield conn
 
 
+def page_by_creation(
+    query: sa.Select[Any],
+    created: sa.ColumnElement[Any],
+    key: sa.ColumnElement[Any],
+    after: tuple[float, str] | None,
+    limit: int,
+) -> sa.Select[Any]:
+    """`query` in (created, key) order, `limit` rows after the position `after` (keyset paging)."""
+    if after is not None:
+        at, last = after
+        query = query.where(sa.or_(created > at, sa.and_(created == at, key > last)))
+    return query.order_by(created, key).limit(limit)
+
+
 def is_postgres(engine: sa.Engine) -> bool:
     return engine.dialect.name == "postgresql"
 

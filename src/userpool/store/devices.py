@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from userpool.store.db import page_by_creation
 from userpool.store.tables import devices
 
 
@@ -89,13 +90,5 @@ def list_devices(
     query = sa.select(devices).where(
         devices.c.user_id == user_id, devices.c.confirmed.is_(True), devices.c.status.in_(statuses)
     )
-    if after is not None:
-        created, key = after
-        query = query.where(
-            sa.or_(
-                devices.c.created_at > created,
-                sa.and_(devices.c.created_at == created, devices.c.device_key > key),
-            )
-        )
-    query = query.order_by(devices.c.created_at, devices.c.device_key).limit(limit)
+    query = page_by_creation(query, devices.c.created_at, devices.c.device_key, after, limit)
     return [_from_row(row) for row in conn.execute(query).mappings()]

@@ -15,9 +15,9 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 
-from userpool.store.db import is_postgres
+from userpool.store.db import is_postgres, page_by_creation
 from userpool.store.tables import import_job_data, import_job_errors, import_jobs, user_attributes, users
-from userpool.store.users import User
+from userpool.store.users import User, value_key
 
 CHUNK_SIZE = 1 << 20
 
@@ -61,15 +61,7 @@ def list_jobs(
 ) -> list[ImportJob]:
     """The pool's jobs in creation order, keyset-paged after (created_at, id)."""
     query = sa.select(import_jobs).where(import_jobs.c.pool_id == pool_id)
-    if after is not None:
-        created, job_id = after
-        query = query.where(
-            sa.or_(
-                import_jobs.c.created_at > created,
-                sa.and_(import_jobs.c.created_at == created, import_jobs.c.id > job_id),
-            )
-        )
-    query = query.order_by(import_jobs.c.created_at, import_jobs.c.id).limit(limit)
+    query = page_by_creation(query, import_jobs.c.created_at, import_jobs.c.id, after, limit)
     return [ImportJob(**row) for row in conn.execute(query).mappings()]
 
 
@@ -256,7 +248,7 @@ def insert_users(conn: sa.Connection, new: Sequence[User]) -> list[int]:
     ids = _allocate_ids(conn, len(new))
     user_rows = [_user_row(i, u) for i, u in zip(ids, new, strict=True)]
     attribute_rows = [
-        (i, name, u.pool_id, value, value.lower()[:2048], position)
+        (i, name, u.pool_id, value, value_key(value), position)
         for i, u in zip(ids, new, strict=True)
         for position, (name, value) in enumerate(u.attributes.items())
     ]

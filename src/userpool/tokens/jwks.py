@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.crypto.keys import jwk_for, load_private
+from userpool.crypto.keys import jwk_for, public_key_for
 from userpool.store.pools import Pool
 
 
 def jwks_document(pool: Pool) -> dict[str, Any]:
     """Two keys per pool: one signs ID tokens, the other access tokens (core spec §4.1)."""
-    keys = [
-        jwk_for(load_private(pem.encode()).public_key()) for pem in (pool.id_key_pem, pool.access_key_pem)
-    ]
+    keys = [jwk_for(public_key_for(pem.encode())) for pem in (pool.id_key_pem, pool.access_key_pem)]
     return {"keys": keys}
 
 

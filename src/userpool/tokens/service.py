@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from userpool.api.context import Context
 from userpool.api.errors import CognitoError, not_authorized, user_not_found
 from userpool.crypto import jwt, refresh
-from userpool.crypto.keys import kid_for, load_private
+from userpool.crypto.keys import verifier_for
 from userpool.domain.attributes import readable
 from userpool.domain.validity import validity
 from userpool.store import groups as group_store
@@ -196,8 +196,8 @@ def authenticate(ctx: Context, token: str) -> Caller:
     pool = pools.get_pool(ctx.conn, pool_id) if claims.get("token_use") == "access" else None
     if pool is None:
         raise not_authorized(INVALID_ACCESS_TOKEN)
-    key = load_private(pool.access_key_pem.encode()).public_key()
-    if header.get("kid") != kid_for(key) or not jwt.verify_signature(token, key):
+    key, kid = verifier_for(pool.access_key_pem.encode())
+    if header.get("kid") != kid or not jwt.verify_signature(token, key):
         raise not_authorized(INVALID_ACCESS_TOKEN)
     if claims.get("iss") != ctx.settings.issuer(pool.id):
         raise not_authorized(INVALID_ACCESS_TOKEN)
@@ -211,7 +211,7 @@ def authenticate(ctx: Context, token: str) -> Caller:
         raise not_authorized("Access Token does not have required scopes")
     user = users.get_by_id(ctx.conn, origin.user_id)
     if user is None or user.sub != claims.get("sub"):
-        raise CognitoError("UserNotFoundException", "User does not exist.")
+        raise user_not_found()
     if not user.enabled:
         raise not_authorized("User is disabled.")
     return Caller(pool=pool, user=user, client_id=str(claims.get("client_id")), claims=claims)
