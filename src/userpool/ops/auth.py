@@ -11,7 +11,6 @@ from userpool.api.context import Context
 from userpool.api.dispatch import operation
 from userpool.api.errors import CognitoError, invalid_parameter, not_authorized
 from userpool.crypto import jwt
-from userpool.crypto.secret_hash import hash_matches
 from userpool.domain.mfa import FirstFactor
 from userpool.ops import devices, srp
 from userpool.ops.common import (
@@ -21,8 +20,9 @@ from userpool.ops.common import (
     require_client,
     require_pool,
     require_user,
+    required,
 )
-from userpool.ops.flow import after_password, required, respond
+from userpool.ops.flow import after_password, respond
 from userpool.ops.signin import check_password
 from userpool.store.pools import Client, Pool
 from userpool.store.users import User
@@ -97,15 +97,10 @@ def _check_refresh_device(ctx: Context, pool: Pool, user: User, token: str, sent
 def _refresh_flow(ctx: Context, pool: Pool, client: Client, params: Mapping[str, str]) -> dict[str, Any]:
     token = required(params, "REFRESH_TOKEN")
     user, result = tokens.refresh_tokens(ctx, pool, client, token)
-    if client.secret is not None:
-        sent = params.get("SECRET_HASH")
-        if not sent:
-            raise not_authorized(
-                f"Client {client.id} is configured with secret but SECRET_HASH was not received"
-            )
-        # Core spec §3.4 [OBS]: the refresh hash is over the internal username.
-        if not hash_matches(client.secret, user.username, client.id, sent):
-            raise not_authorized(f"SecretHash does not match for the client: {client.id}")
+    # Core spec §3.4 [OBS]: the refresh hash is over the internal username, with its own wording.
+    check_secret_hash(
+        client, user.username, params.get("SECRET_HASH"), mismatch="SecretHash does not match for the client:"
+    )
     _check_refresh_device(ctx, pool, user, token, params.get("DEVICE_KEY"))
     return {"ChallengeParameters": {}, "AuthenticationResult": result}
 

@@ -15,7 +15,6 @@ from userpool.delivery.sender import send
 from userpool.domain import templates
 from userpool.domain.attributes import validate_values
 from userpool.domain.ids import new_code
-from userpool.domain.lockout import LOCKED_MESSAGE, is_locked
 from userpool.domain.masking import mask_destination
 from userpool.domain.mfa import (
     EMAIL,
@@ -31,7 +30,8 @@ from userpool.domain.mfa import (
     user_factors,
 )
 from userpool.domain.mfa.model import challenge as challenge_for
-from userpool.ops.signin import new_session, record_failure
+from userpool.ops.common import required
+from userpool.ops.signin import check_not_locked, new_session, record_failure
 from userpool.ops.userwrite import claim_alias
 from userpool.store import sessions, users
 from userpool.store.pools import Client, Pool
@@ -100,30 +100,20 @@ def issue(
 
 
 def _send_code(ctx: Context, pool: Pool, user: User, name: str, destination: str) -> str:
-    """MFA spec §6.3: a 6-digit code per issuance, sent with the pool's MFA template."""
+    """MFA spec §6.3: a code per issuance (6 digits by SMS), sent with the pool's MFA template."""
+    subject: str | None
     if name == SMS:
-        code = new_code(6)
+        channel, subject, code = "SMS", None, new_code(6)
         body = templates.render(templates.sms_mfa(pool.config), code=code)
-        send(
-            ctx,
-            pool,
-            channel="SMS",
-            recipient=destination,
-            subject=None,
-            body=body,
-            code=code,
-            purpose="mfa",
-            username=user.username,
-        )
-        return code
-    code = new_code(ctx.settings.switches.email_mfa_code_length)
-    cfg = (pool.config.get("MfaState") or {}).get("EmailMfaConfiguration") or {}
-    subject = cfg.get("Subject") or EMAIL_MFA_SUBJECT
-    body = templates.render(cfg.get("Message") or EMAIL_MFA_MESSAGE, code=code)
+    else:
+        channel, code = "EMAIL", new_code(ctx.settings.switches.email_mfa_code_length)
+        cfg = (pool.config.get("MfaState") or {}).get("EmailMfaConfiguration") or {}
+        subject = cfg.get("Subject") or EMAIL_MFA_SUBJECT
+        body = templates.render(cfg.get("Message") or EMAIL_MFA_MESSAGE, code=code)
     send(
         ctx,
         pool,
-        channel="EMAIL",
+        channel=channel,
         recipient=destination,
         subject=subject,
         body=body,
@@ -136,22 +126,22 @@ def _send_code(ctx: Context, pool: Pool, user: User, name: str, destination: str
 
 def answer(
     ctx: Context, pool: Pool, client: Client, session: AuthSession, user: User, responses: Mapping[str, str]
-) -> tuple[str, Any]:
-    """Answer the pending MFA challenge; returns ("tokens", user) or ("challenge", response)."""
-    if is_locked(user.lockout_until, ctx.now()):
-        raise not_authorized(LOCKED_MESSAGE)
+) -> User | dict[str, Any]:
+    """Answer the pending MFA challenge: the signed-in user, who gets tokens, or the next
+    challenge's response."""
+    check_not_locked(ctx, user)
     name = session.challenge
     if name in (SMS, EMAIL):
         user = _answer_code(ctx, pool, session, user, responses, name)
         if session.data.get("from_setup"):  # the MFA_SETUP email path ends here (MFA spec §6.2)
             user = _enable(ctx, user, EMAIL)
-        return "tokens", user
+        return user
     if name == TOTP:
-        return "tokens", _answer_totp(ctx, session, user, responses)
+        return _answer_totp(ctx, session, user, responses)
     if name == "SELECT_MFA_TYPE":
-        factor = select_answer(_required(responses, "ANSWER"), tuple(session.data.get("can_choose") or ()))
+        factor = select_answer(required(responses, "ANSWER"), tuple(session.data.get("can_choose") or ()))
         sessions.consume(ctx.conn, session, now=ctx.now())
-        return "challenge", issue(ctx, pool, client, user, challenge_for(factor), **carried(session))
+        return issue(ctx, pool, client, user, challenge_for(factor), **carried(session))
     return _answer_setup(ctx, pool, client, session, user, responses)
 
 
@@ -159,13 +149,6 @@ def carried(session: AuthSession) -> dict[str, Any]:
     """What one step of a sign-in hands to the next: the device key it names (MFA spec §5.6)."""
     key = session.data.get("device_key")
     return {} if key is None else {"device_key": key}
-
-
-def _required(responses: Mapping[str, str], key: str) -> str:
-    value = responses.get(key)
-    if not value:
-        raise invalid_parameter(f"Missing required parameter {key}")
-    return value
 
 
 def _wrong(ctx: Context, session: AuthSession, user: User, message: str) -> CognitoError:
@@ -182,7 +165,7 @@ def _answer_code(
 ) -> User:
     """SMS_MFA / EMAIL_OTP; success marks the phone number or email verified (MFA spec §6.3)."""
     key = "SMS_MFA_CODE" if name == SMS else "EMAIL_OTP_CODE"
-    given = _required(responses, key)
+    given = required(responses, key)
     expected = str(session.data.get("code", ""))
     if not expected or not hmac.compare_digest(given, expected):
         raise _wrong(ctx, session, user, WRONG_CODE)
@@ -210,7 +193,7 @@ def _mark_verified(ctx: Context, pool: Pool, user: User, attribute: str) -> User
 
 def _answer_totp(ctx: Context, session: AuthSession, user: User, responses: Mapping[str, str]) -> User:
     """SOFTWARE_TOKEN_MFA with replay protection (MFA spec §6.5, §7.3)."""
-    given = _required(responses, "SOFTWARE_TOKEN_MFA_CODE")
+    given = required(responses, "SOFTWARE_TOKEN_MFA_CODE")
     token = user.mfa.get("totp") or {}
     if not (token.get("verified") and token.get("secret")):
         raise CognitoError(
@@ -229,12 +212,12 @@ def _answer_totp(ctx: Context, session: AuthSession, user: User, responses: Mapp
 
 def _answer_setup(
     ctx: Context, pool: Pool, client: Client, session: AuthSession, user: User, responses: Mapping[str, str]
-) -> tuple[str, Any]:
+) -> User | dict[str, Any]:
     """MFA_SETUP (MFA spec §6.2): the TOTP path ends with the session VerifySoftwareToken returned;
     the email path takes `EMAIL`, stores it and continues with EMAIL_OTP."""
     if session.data.get("totp_verified"):
         sessions.consume(ctx.conn, session, now=ctx.now())
-        return "tokens", _enable(ctx, user, TOTP)
+        return _enable(ctx, user, TOTP)
     email = responses.get("EMAIL")
     can_setup = session.data.get("can_setup") or []
     if email and EMAIL in can_setup:
@@ -244,7 +227,7 @@ def _answer_setup(
         user = user.with_changes(attributes=attributes, modified_at=ctx.now())
         users.save_user(ctx.conn, user)
         step = challenge_for(EMAIL)
-        return "challenge", issue(ctx, pool, client, user, step, from_setup=True, **carried(session))
+        return issue(ctx, pool, client, user, step, from_setup=True, **carried(session))
     raise invalid_parameter("MFA setup is not complete: verify a software token or provide EMAIL.")
 
 

@@ -3,15 +3,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from userpool.api.context import Context
-from userpool.api.errors import not_authorized, resource_not_found, user_not_found
+from userpool.api.errors import (
+    CognitoError,
+    invalid_parameter,
+    not_authorized,
+    resource_not_found,
+    user_not_found,
+)
 from userpool.crypto.secret_hash import hash_matches
 from userpool.domain.mfa import mfa_report, pool_mfa, user_factors
 from userpool.store import pools, users
 from userpool.store.pools import Client, Pool
 from userpool.store.users import User
+from userpool.tokens import service as tokens
+from userpool.tokens.service import Caller
+
+# core spec §8.1 step 6 [OBS text]
+RESET_REQUIRED = "Password reset required for the user"
+
+
+def required(params: Mapping[str, str] | None, key: str) -> str:
+    """`Missing required parameter <KEY>` (core spec §8.1, MFA spec §6.1)."""
+    value = (params or {}).get(key)
+    if not value:
+        raise invalid_parameter(f"Missing required parameter {key}")
+    return value
+
+
+def token_caller(ctx: Context, access_token: str) -> Caller:
+    """The access token's user after every check of core spec §4.9; a user an admin reset since the
+    token was issued -> PasswordResetRequiredException (MFA spec §4.1 rule 7 [INF])."""
+    caller = tokens.authenticate(ctx, access_token)
+    if caller.user.status == "RESET_REQUIRED":
+        raise CognitoError("PasswordResetRequiredException", RESET_REQUIRED)
+    return caller
 
 
 def require_pool(ctx: Context, pool_id: str) -> Pool:
@@ -34,14 +63,21 @@ def pool_of_client(ctx: Context, client: Client) -> Pool:
     return require_pool(ctx, client.pool_id)
 
 
-def check_secret_hash(client: Client, username: str, sent: str | None) -> None:
-    """Core spec §3.4: a client with a secret needs a matching SECRET_HASH; without one it is ignored."""
+def check_secret_hash(
+    client: Client,
+    username: str,
+    sent: str | None,
+    *,
+    mismatch: str = "Unable to verify secret hash for client",
+) -> None:
+    """Core spec §3.4: a client with a secret needs a matching SECRET_HASH; without one it is ignored.
+    `mismatch`: the refusal's wording before the client id (REFRESH_TOKEN_AUTH has its own [OBS])."""
     if client.secret is None:
         return
     if not sent:
         raise not_authorized(f"Client {client.id} is configured with secret but SECRET_HASH was not received")
     if not hash_matches(client.secret, username, client.id, sent):
-        raise not_authorized(f"Unable to verify secret hash for client {client.id}")
+        raise not_authorized(f"{mismatch} {client.id}")
 
 
 def case_sensitive(pool: Pool) -> bool:
@@ -101,6 +137,12 @@ def attribute_list(attributes: dict[str, str], names: frozenset[str] | None = No
     return [{"Name": k, "Value": v} for k, v in ordered if names is None or k in names or k == "sub"]
 
 
+def mfa_fields(ctx: Context, pool: Pool, user: User) -> dict[str, Any]:
+    """MFA members of AdminGetUser / GetUser, keys present only as MFA spec §4.5 says (one rule,
+    in domain/mfa/user_settings.mfa_report)."""
+    return mfa_report(pool_mfa(pool.config), user_factors(user.attributes, user.mfa), ctx.settings.switches)
+
+
 def user_type(ctx: Context, pool: Pool, user: User) -> dict[str, Any]:
     """A user as `UserType` (AdminCreateUser, ListUsers, ListUsersInGroup): of the MFA keys only
     `MFAOptions` (MFA spec §4.5 [OBS GH-aws-sdk-176])."""
@@ -112,7 +154,7 @@ def user_type(ctx: Context, pool: Pool, user: User) -> dict[str, Any]:
         "Enabled": user.enabled,
         "UserStatus": user.status,
     }
-    report = mfa_report(pool_mfa(pool.config), user_factors(user.attributes, user.mfa), ctx.settings.switches)
+    report = mfa_fields(ctx, pool, user)
     if "MFAOptions" in report:
         out["MFAOptions"] = report["MFAOptions"]
     return out

@@ -12,7 +12,7 @@ from userpool.api.errors import CognitoError, invalid_parameter, not_authorized
 from userpool.domain.attributes import UNWRITABLE, VERIFIED_FLAGS, missing_required, validate_values, writable
 from userpool.domain.mfa import FirstFactor
 from userpool.ops import challenges, devices, srp
-from userpool.ops.common import check_secret_hash, find_user
+from userpool.ops.common import check_secret_hash, find_user, required
 from userpool.ops.passwords import with_password
 from userpool.ops.signin import new_session
 from userpool.store import sessions, users
@@ -20,14 +20,6 @@ from userpool.store.pools import Client, Pool
 from userpool.store.sessions import AuthSession
 from userpool.store.users import User
 from userpool.tokens import service as tokens
-
-
-def required(params: Mapping[str, str] | None, key: str) -> str:
-    """`Missing required parameter <KEY>` (core spec §8.1, MFA spec §6.1)."""
-    value = (params or {}).get(key)
-    if not value:
-        raise invalid_parameter(f"Missing required parameter {key}")
-    return value
 
 
 def new_password_required(
@@ -173,7 +165,7 @@ def respond(
         return finish(
             ctx, pool, client, user, first, public=public, device_key=session.data.get("device_key")
         )
-    outcome, result = challenges.answer(ctx, pool, client, session, user, responses)
-    if outcome == "challenge":
-        return dict(result)
+    result = challenges.answer(ctx, pool, client, session, user, responses)
+    if not isinstance(result, User):
+        return result  # the next challenge
     return tokens_for(ctx, pool, client, result, device_key=session.data.get("device_key"))

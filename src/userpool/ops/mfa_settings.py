@@ -10,7 +10,7 @@ from typing import Any
 
 from userpool.api.context import Context
 from userpool.api.dispatch import operation
-from userpool.api.errors import CognitoError, invalid_parameter
+from userpool.api.errors import invalid_parameter
 from userpool.domain.mfa import (
     MFA_STATE,
     apply_mfa_preference,
@@ -23,18 +23,15 @@ from userpool.domain.mfa import (
     user_factors,
     with_mfa_state,
 )
-from userpool.ops.common import require_pool, require_user
+from userpool.ops.common import require_pool, require_user, token_caller
 from userpool.store import pools as pool_store
 from userpool.store import users
 from userpool.store.pools import Pool
 from userpool.store.users import User, UserScan
-from userpool.tokens import service as tokens
 
 # Users loaded per query when pool MFA OFF clears their settings (MFA spec §2.5).
 CLEAR_BATCH = 500
 PREFERENCE_BLOCKS = ("SMSMfaSettings", "SoftwareTokenMfaSettings", "EmailMfaSettings", "WebAuthnMfaSettings")
-# core spec §8.1 step 6 [OBS text] (as ops/profile.py answers it for token callers).
-RESET_REQUIRED = "Password reset required for the user"
 # MFA spec §4.3 [INF text]: MFAOptions configures SMS MFA to phone_number only.
 LEGACY_SMS_ONLY = "Only SMS delivery to phone_number is supported in MFAOptions."
 
@@ -101,11 +98,7 @@ def get_user_pool_mfa_config(ctx: Context, params: dict[str, Any]) -> Mapping[st
 
 
 def _token_user(ctx: Context, access_token: str) -> tuple[Pool, User]:
-    """The access token's user after every check of core spec §4.9; a user an admin reset since
-    -> PasswordResetRequiredException (MFA spec §4.1 rule 7, as ops/profile.py)."""
-    caller = tokens.authenticate(ctx, access_token)
-    if caller.user.status == "RESET_REQUIRED":
-        raise CognitoError("PasswordResetRequiredException", RESET_REQUIRED)
+    caller = token_caller(ctx, access_token)
     return caller.pool, caller.user
 
 

@@ -9,13 +9,13 @@ from typing import Any
 
 from userpool.api.context import Context
 from userpool.api.dispatch import operation
-from userpool.api.errors import CognitoError, invalid_parameter, not_authorized
+from userpool.api.errors import invalid_parameter, not_authorized
 from userpool.domain.attributes import readable
 from userpool.ops import codes
-from userpool.ops.common import attribute_list
+from userpool.ops.common import attribute_list, mfa_fields, token_caller
 from userpool.ops.passwords import password_matches, with_password
 from userpool.ops.signin import INCORRECT
-from userpool.ops.users import forget_user, mfa_fields, send_verifications
+from userpool.ops.users import forget_user, send_verifications
 from userpool.ops.userwrite import (
     CHANNELS,
     attribute_map,
@@ -27,20 +27,15 @@ from userpool.ops.userwrite import (
 )
 from userpool.store import pools, users
 from userpool.store.pools import Client
-from userpool.tokens import service as tokens
 from userpool.tokens.service import INVALID_ACCESS_TOKEN, Caller
 
 # core spec §7.5 [INF texts]
 INVALID_ATTRIBUTE = "Invalid attribute name"
-# core spec §8.1 step 6 [OBS text], for a user an admin reset after the token was issued [INF].
-RESET_REQUIRED = "Password reset required for the user"
 
 
 def _caller(ctx: Context, params: Mapping[str, Any]) -> tuple[Caller, Client]:
     """The access token's user (every check of core spec §4.9) and the client it was issued to."""
-    caller = tokens.authenticate(ctx, params["AccessToken"])
-    if caller.user.status == "RESET_REQUIRED":
-        raise CognitoError("PasswordResetRequiredException", RESET_REQUIRED)
+    caller = token_caller(ctx, params["AccessToken"])
     client = pools.get_client(ctx.conn, caller.client_id)
     if client is None:
         raise not_authorized(INVALID_ACCESS_TOKEN)  # the client was deleted [INF]

@@ -8,6 +8,7 @@ from typing import Any
 from userpool.api.context import Context
 from userpool.api.errors import CognitoError, not_authorized
 from userpool.domain.lockout import LOCKED_MESSAGE, count_after_failure, is_locked, lock_until
+from userpool.ops.common import RESET_REQUIRED
 from userpool.ops.passwords import password_matches
 from userpool.store import sessions, users
 from userpool.store.pools import Client, Pool
@@ -56,7 +57,7 @@ def check_status(client: Client, user: User) -> None:
     if user.status == "RESET_REQUIRED":
         if prevents_existence_errors(client):
             raise not_authorized(INCORRECT)
-        raise CognitoError("PasswordResetRequiredException", "Password reset required for the user")
+        raise CognitoError("PasswordResetRequiredException", RESET_REQUIRED)
 
 
 def check_enabled(user: User) -> None:

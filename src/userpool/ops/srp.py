@@ -26,7 +26,7 @@ from userpool.crypto import srp
 from userpool.domain.mfa import FirstFactor
 from userpool.ops import devices
 from userpool.ops.challenges import WRONG_CODE
-from userpool.ops.common import check_secret_hash, find_user
+from userpool.ops.common import check_secret_hash, find_user, required
 from userpool.ops.signin import (
     INCORRECT,
     check_after_proof,
@@ -61,14 +61,6 @@ class Proof:
     device_key: str | None
 
 
-def _param(values: Mapping[str, str], key: str) -> str:
-    """`Missing required parameter <KEY>` (core spec §8.1, MFA spec §6.1)."""
-    value = values.get(key)
-    if not value:
-        raise invalid_parameter(f"Missing required parameter {key}")
-    return value
-
-
 def _block(session: str) -> str:
     return base64.b64encode(session.encode("ascii")).decode("ascii")
 
@@ -96,8 +88,8 @@ def start(
 ) -> dict[str, Any]:
     """Step 1 (core spec §9.3): the PASSWORD_VERIFIER challenge. Only existence is checked here;
     status rules wait for the proof [INF Q12]."""
-    username = _param(params, "USERNAME")
-    a_hex = _param(params, "SRP_A")
+    username = required(params, "USERNAME")
+    a_hex = required(params, "SRP_A")
     check_secret_hash(client, username, params.get("SECRET_HASH"))
     if srp.parse_srp_a(a_hex) is None:  # zero mod N, not hex, too long: core spec §9.3 [INF]
         raise not_authorized(INCORRECT)
@@ -158,7 +150,7 @@ def _credential(
     if state.challenge == PASSWORD_VERIFIER:
         verifier = int(user.password_verifier, 16) if user.password_verifier else None
         return pool.srp_name, user.username, verifier
-    device = devices.device_of(ctx, pool, user, _param(responses, "DEVICE_KEY"))
+    device = devices.device_of(ctx, pool, user, required(responses, "DEVICE_KEY"))
     if device.key != state.data.get("device_key") or not device.verifier:
         return device.group_key, device.key, None
     return device.group_key, device.key, int(device.verifier, 16)
@@ -189,10 +181,10 @@ def verify(ctx: Context, pool: Pool, client: Client, params: Mapping[str, Any]) 
     `Incorrect username or password.`, counted towards lockout (§14); then the status rules of
     §8.1 (step 8)."""
     responses: Mapping[str, str] = params.get("ChallengeResponses") or {}
-    username = _param(responses, "USERNAME")
-    block = _param(responses, "PASSWORD_CLAIM_SECRET_BLOCK")
-    _param(responses, "PASSWORD_CLAIM_SIGNATURE")
-    sent_at = srp.parse_timestamp(_param(responses, "TIMESTAMP"))
+    username = required(responses, "USERNAME")
+    block = required(responses, "PASSWORD_CLAIM_SECRET_BLOCK")
+    required(responses, "PASSWORD_CLAIM_SIGNATURE")
+    sent_at = srp.parse_timestamp(required(responses, "TIMESTAMP"))
     check_secret_hash(client, username, responses.get("SECRET_HASH"))
     if sent_at is None:
         raise invalid_parameter(BAD_TIMESTAMP)
@@ -253,9 +245,9 @@ def device_challenge(ctx: Context, pool: Pool, client: Client, params: Mapping[s
     salt (core spec §9.5, MFA spec §5.6). Only reachable after the password proof, when the MFA
     decision chose the remembered device."""
     responses: Mapping[str, str] = params.get("ChallengeResponses") or {}
-    username = _param(responses, "USERNAME")
-    key = _param(responses, "DEVICE_KEY")
-    a_hex = _param(responses, "SRP_A")
+    username = required(responses, "USERNAME")
+    key = required(responses, "DEVICE_KEY")
+    a_hex = required(responses, "SRP_A")
     check_secret_hash(client, username, responses.get("SECRET_HASH"))
     user = find_user(ctx, pool, username)
     if user is None:

@@ -11,12 +11,11 @@ from userpool.api.context import Context
 from userpool.api.dispatch import operation
 from userpool.api.errors import CognitoError, invalid_parameter, not_authorized
 from userpool.domain import templates
-from userpool.domain.mfa import mfa_report, pool_mfa, user_factors
 from userpool.domain.passwords import generate_temporary_password
 from userpool.domain.recovery import ADMIN_ONLY
 from userpool.ops import codes
 from userpool.ops.codes import Destination
-from userpool.ops.common import attribute_list, require_pool, require_user, user_type
+from userpool.ops.common import attribute_list, mfa_fields, require_pool, require_user, user_type
 from userpool.ops.passwords import policy_of, with_password
 from userpool.ops.userwrite import (
     attribute_map,
@@ -39,12 +38,6 @@ NO_RECOVERY_CHANNEL = (
 # core spec §6.5 [INF text]
 NO_MEDIUM = "User has no attribute matching desired delivery mediums"
 _MEDIUM_ATTRIBUTE = {"EMAIL": "email", "SMS": "phone_number"}
-
-
-def mfa_fields(ctx: Context, pool: Pool, user: User) -> dict[str, Any]:
-    """MFA members of AdminGetUser / GetUser, keys present only as MFA spec §4.5 says (one rule,
-    in domain/mfa/user_settings.mfa_report)."""
-    return mfa_report(pool_mfa(pool.config), user_factors(user.attributes, user.mfa), ctx.settings.switches)
 
 
 def cannot_confirm(user: User) -> CognitoError:
