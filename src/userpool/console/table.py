@@ -1,7 +1,7 @@
 """The pool's MFA decision table: for the pool's current MFA settings, every user state that
 matters to the decision (email and phone attributes, a registered TOTP token, the explicitly
 enabled factors, the preferred one) with the challenge a password sign-in gets, in the layout of
-the seed article's tables. Every outcome is `decide`'s own (MFA spec §5), for both models.
+the seed article's tables. Every outcome is `decide`'s own, through `explain` (MFA spec §5), for both models.
 
 A state (Admin)SetUserMFAPreference would refuse to create now (e.g. SMS enabled without a phone)
 still happens when an attribute is removed later; such rows are left out unless asked for, and
@@ -19,6 +19,7 @@ from userpool.api.errors import CognitoError
 from userpool.domain.mfa import (
     EMAIL,
     ORDER,
+    SETTINGS_BLOCKS,
     SMS,
     TOTP,
     Challenge,
@@ -32,16 +33,11 @@ from userpool.domain.mfa import (
     Switches,
     UserFactors,
     check_mfa_preference,
-    decide,
+    explain,
 )
 
 SAMPLE_EMAIL = "user@example.com"
 SAMPLE_PHONE = "+15555550100"
-BLOCKS: dict[Factor, str] = {
-    SMS: "SMSMfaSettings",
-    TOTP: "SoftwareTokenMfaSettings",
-    EMAIL: "EmailMfaSettings",
-}
 LABELS: dict[str, str] = {SMS: "SMS", TOTP: "TOTP", EMAIL: "Email"}
 
 
@@ -70,7 +66,9 @@ class UserState:
 
     def preference_request(self) -> dict[str, dict[str, bool]]:
         """The AdminSetUserMFAPreference blocks that set this state up."""
-        return {BLOCKS[f]: {"Enabled": True, "PreferredMfa": f == self.preferred} for f in self.enabled}
+        return {
+            SETTINGS_BLOCKS[f]: {"Enabled": True, "PreferredMfa": f == self.preferred} for f in self.enabled
+        }
 
 
 @dataclass(frozen=True)
@@ -111,21 +109,13 @@ def refusal(pool: PoolMfa, state: UserState) -> str | None:
 
 
 def build(pool: PoolMfa, *, model: Model, switches: Switches, include_refused: bool = False) -> list[Row]:
-    other: Model = "documented" if model == "observed" else "observed"
     rows = []
     for state in user_states():
         refused = refusal(pool, state)
         if refused is not None and not include_refused:
             continue
-        user = state.factors()
-        rows.append(
-            Row(
-                state,
-                decide(pool, user, FirstFactor.PASSWORD, model=model, switches=switches),
-                decide(pool, user, FirstFactor.PASSWORD, model=other, switches=switches),
-                refused,
-            )
-        )
+        both = explain(pool, state.factors(), FirstFactor.PASSWORD, model=model, switches=switches)
+        rows.append(Row(state, both.decision, both.other, refused))
     return rows
 
 

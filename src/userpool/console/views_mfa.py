@@ -11,7 +11,7 @@ from userpool.console import prereqs, table
 from userpool.console.calls import PoolView, call, pool_view
 from userpool.console.forms import Field, FormState, Submitted, blank, failed_form
 from userpool.console.pages import Page
-from userpool.domain.mfa import EMAIL, ORDER, RULES, SMS, TOTP, Switches
+from userpool.domain.mfa import EMAIL, ORDER, RULES, SMS, TOTP, Switches, pool_factors
 
 MODES = (
     ("OFF", "No MFA", "Users sign in with their first factor only."),
@@ -48,15 +48,16 @@ def _values(view: PoolView) -> dict[str, object]:
         "email_subject": email.get("Subject") or DEFAULT_EMAIL_SUBJECT,
         "email_message": email.get("Message") or DEFAULT_EMAIL_MESSAGE,
     }
-    for factor, on in ((SMS, mfa.sms), (TOTP, mfa.totp), (EMAIL, mfa.email)):
-        values[f"factor_{factor}"] = "on" if on else None
+    on = pool_factors(mfa)
+    for factor in ORDER:
+        values[f"factor_{factor}"] = "on" if factor in on else None
     return values
 
 
 def _factors(view: PoolView, switches: Switches) -> list[dict[str, Any]]:
     """Each factor with what it still needs; a factor with a missing prerequisite can't be ticked,
     unless it is on now (so that it can still be turned off)."""
-    on = {SMS: view.mfa.sms, TOTP: view.mfa.totp, EMAIL: view.mfa.email}
+    on = pool_factors(view.mfa)
     out = []
     for factor, title, about in FACTORS:
         missing = prereqs.missing(factor, view.pool, switches)
@@ -66,7 +67,7 @@ def _factors(view: PoolView, switches: Switches) -> list[dict[str, Any]]:
                 "title": title,
                 "about": about,
                 "missing": missing,
-                "disabled": bool(missing) and not on[factor],
+                "disabled": bool(missing) and factor not in on,
             }
         )
     return out

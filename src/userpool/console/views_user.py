@@ -17,7 +17,7 @@ from userpool.console import table
 from userpool.console.calls import call, read
 from userpool.console.forms import Field, FormState, Submitted, failed_form
 from userpool.console.pages import Page
-from userpool.domain.mfa import ORDER, RULES
+from userpool.domain.mfa import ORDER, RULES, SETTINGS_BLOCKS
 from userpool.explaining import DEFAULT_WARNING, as_json, explain_user
 from userpool.ops.common import require_pool, require_user
 from userpool.store.db import transaction
@@ -158,7 +158,7 @@ def preference_request(pool_id: str, name: str, form: Submitted, user: dict[str,
     was_preferred = user.get("PreferredMfaSetting")
     preferred = form.get("preferred")
     request: dict[str, Any] = {"UserPoolId": pool_id, "Username": name}
-    for factor, block in table.BLOCKS.items():
+    for factor, block in SETTINGS_BLOCKS.items():
         on, prefer = form.checked(f"enabled_{factor}"), preferred == factor
         if on != (factor in enabled) or prefer != (was_preferred == factor):
             request[block] = {"Enabled": on, "PreferredMfa": prefer}

@@ -9,7 +9,8 @@ decision").
 * Helpers for the operations: `available_factors` (§5.2), `implicit_factors` (§4.4),
   `mfa_report` (§4.5), `check_mfa_preference` / `apply_mfa_preference` (§4.1-§4.2),
   `apply_pool_mfa_config` (SetUserPoolMfaConfig E1-E10, §2.2-§2.3), `apply_pool_settings`
-  (Create/UpdateUserPool U1-U5), `select_answer`, `factors_in_use` (§3.3).
+  (Create/UpdateUserPool U1-U5), `factor_prerequisites` (the E rules a factor still fails),
+  `select_answer`, `factors_in_use` (§3.3).
 * `Switches`: the contested rules of §12 (table in `userpool.domain.mfa.switches`).
 """
 
@@ -48,12 +49,14 @@ from userpool.domain.mfa.pool_config import (
     MFA_STATE,
     apply_pool_mfa_config,
     apply_pool_settings,
+    factor_prerequisites,
     pool_mfa,
     with_mfa_state,
 )
 from userpool.domain.mfa.rules import RULES, Rule
 from userpool.domain.mfa.switches import Switches
 from userpool.domain.mfa.user_settings import (
+    SETTINGS_BLOCKS,
     apply_mfa_preference,
     check_mfa_preference,
     factors_record,
@@ -70,6 +73,7 @@ __all__ = [
     "MFA_STATE",
     "ORDER",
     "RULES",
+    "SETTINGS_BLOCKS",
     "SMS",
     "TOTP",
     "Challenge",
@@ -96,6 +100,7 @@ __all__ = [
     "describe_step",
     "explain",
     "explicit_factors",
+    "factor_prerequisites",
     "factors_in_use",
     "factors_record",
     "implicit_factors",

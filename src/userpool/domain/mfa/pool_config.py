@@ -12,12 +12,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from userpool.api.errors import invalid_parameter
+from userpool.api.errors import CognitoError, invalid_parameter
 from userpool.domain.mfa.messages import fail
-from userpool.domain.mfa.model import MfaMode, PoolMfa, RecoveryName, Tier
+from userpool.domain.mfa.model import EMAIL, SMS, TOTP, Factor, MfaMode, PoolMfa, RecoveryName, Tier
 from userpool.domain.mfa.switches import DEFAULT_SWITCHES, Switches
 
-__all__ = ["MFA_STATE", "apply_pool_mfa_config", "apply_pool_settings", "pool_mfa", "with_mfa_state"]
+__all__ = [
+    "MFA_STATE",
+    "apply_pool_mfa_config",
+    "apply_pool_settings",
+    "factor_prerequisites",
+    "pool_mfa",
+    "with_mfa_state",
+]
 
 MFA_STATE = "MfaState"
 MULTI_FACTOR = "MULTI_FACTOR_WITH_USER_VERIFICATION"
@@ -241,6 +248,39 @@ SET_CHECKS: tuple[Callable[[_Request], None], ...] = (
     _e9,
     _e10,
 )
+
+
+# The rules that read the pool's settings rather than the request's shape: what a factor needs
+# before SetUserPoolMfaConfig accepts it (MFA spec §2.3 last bullet), in SET_CHECKS order.
+_PREREQUISITES: tuple[tuple[str, Callable[[_Request], None]], ...] = (
+    ("E2", _e2),
+    ("E2b", _e2b),
+    ("E2c", _e2c),
+    ("E4", _e4),
+    ("E9", _e9),
+)
+_ENABLE: dict[Factor, tuple[str, dict[str, Any]]] = {
+    SMS: ("SmsMfaConfiguration", {}),
+    TOTP: ("SoftwareTokenMfaConfiguration", {"Enabled": True}),
+    EMAIL: ("EmailMfaConfiguration", {}),
+}
+
+
+def factor_prerequisites(
+    config: Mapping[str, Any], factor: Factor, switches: Switches = DEFAULT_SWITCHES
+) -> list[str]:
+    """The ids of every rule (E2, E2b, E2c, E4, E9) that refuses turning `factor` on in a pool with
+    `config`, in checking order; empty when SetUserPoolMfaConfig accepts it (for the console's
+    prerequisite panels, which must not restate the conditions)."""
+    key, block = _ENABLE[factor]
+    r = _Request(config, {"MfaConfiguration": "OPTIONAL", key: block}, switches)
+    refused = []
+    for rule, check in _PREREQUISITES:
+        try:
+            check(r)
+        except CognitoError:
+            refused.append(rule)
+    return refused
 
 
 def apply_pool_mfa_config(

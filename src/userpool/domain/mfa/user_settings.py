@@ -19,6 +19,7 @@ from userpool.domain.mfa.model import EMAIL, ORDER, SMS, TOTP, Factor, PoolMfa, 
 from userpool.domain.mfa.switches import DEFAULT_SWITCHES, Switches
 
 __all__ = [
+    "SETTINGS_BLOCKS",
     "apply_mfa_preference",
     "check_mfa_preference",
     "factors_record",
@@ -29,11 +30,12 @@ __all__ = [
     "user_factors",
 ]
 
-_BLOCKS: tuple[tuple[str, Factor], ...] = (
-    ("SMSMfaSettings", SMS),
-    ("SoftwareTokenMfaSettings", TOTP),
-    ("EmailMfaSettings", EMAIL),
-)
+SETTINGS_BLOCKS: dict[Factor, str] = {
+    SMS: "SMSMfaSettings",
+    TOTP: "SoftwareTokenMfaSettings",
+    EMAIL: "EmailMfaSettings",
+}
+"""Each factor's (Admin)SetUserMFAPreference block, in list order."""
 SMS_MFA_OPTION = {"DeliveryMedium": "SMS", "AttributeName": "phone_number"}
 
 
@@ -75,7 +77,7 @@ def factors_record(record: Mapping[str, Any], user: UserFactors) -> dict[str, An
 
 
 def _blocks(request: Mapping[str, Any]) -> list[tuple[Factor, Mapping[str, Any]]]:
-    return [(factor, request[key]) for key, factor in _BLOCKS if request.get(key) is not None]
+    return [(factor, request[key]) for factor, key in SETTINGS_BLOCKS.items() if request.get(key) is not None]
 
 
 def _turns_on(block: Mapping[str, Any]) -> bool:
