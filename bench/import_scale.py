@@ -18,11 +18,9 @@ password (targets: under 10 ms); then the server's RSS (target: under 300 MB).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,33 +31,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from peers import free_port
+from startup import checked, wait_healthy
 
 from userpool.store.db import scratch_postgres
 
-TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PASSWORD = "Bench-Horse-1"  # noqa: S105  (the benchmark user's password)
 IMPORT_TARGET = 120.0
 LATENCY_TARGET_MS = 10.0
 RSS_TARGET_MB = 300.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def call(http: httpx.Client, url: str, operation: str, body: dict[str, Any]) -> dict[str, Any]:
-    reply = http.post(
-        url,
-        content=json.dumps(body),
-        headers={"X-Amz-Target": TARGET_PREFIX + operation, "Content-Type": "application/x-amz-json-1.1"},
-    )
-    if reply.status_code != 200:
-        raise RuntimeError(f"{operation} failed: {reply.status_code} {reply.text[:300]}")
-    found: dict[str, Any] = reply.json()
-    return found
 
 
 @contextmanager
@@ -80,16 +61,7 @@ def server(db_url: str) -> Iterator[tuple[str, int]]:
     command = [sys.executable, "-m", "userpool.cli", "serve", "--port", str(port), "--db", db_url]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/_userpool/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("userpool serve did not start")
-            time.sleep(0.05)
+        wait_healthy(url, proc)
         yield url, proc.pid
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -144,9 +116,11 @@ def run_engine(engine: str, users: int, tmp: Path, csv_cache: dict[str, Path]) -
         server(db_url) as (url, pid),
         httpx.Client(timeout=60) as http,
     ):
-        pool = call(http, url, "CreateUserPool", {"PoolName": "scale", "AutoVerifiedAttributes": ["email"]})
+        pool = checked(
+            http, url, "CreateUserPool", {"PoolName": "scale", "AutoVerifiedAttributes": ["email"]}
+        )
         pool_id = pool["UserPool"]["Id"]
-        header = call(http, url, "GetCSVHeader", {"UserPoolId": pool_id})["CSVHeader"]
+        header = checked(http, url, "GetCSVHeader", {"UserPoolId": pool_id})["CSVHeader"]
         key = ",".join(header)
         if key not in csv_cache:
             path = tmp / f"users-{len(csv_cache)}.csv"
@@ -172,21 +146,23 @@ def measure(http: httpx.Client, url: str, pool_id: str, users: int) -> dict[str,
     pool = {"UserPoolId": pool_id}
     get = timed(
         300,
-        lambda _: call(http, url, "AdminGetUser", {**pool, "Username": f"user{rng.randrange(users):07d}"}),
+        lambda _: checked(http, url, "AdminGetUser", {**pool, "Username": f"user{rng.randrange(users):07d}"}),
     )
     prefixes = [f"user{rng.randrange(max(users // 1000, 1)):04d}" for _ in range(100)]
     page = timed(
         100,
-        lambda i: call(http, url, "ListUsers", {**pool, "Limit": 60, "Filter": f'email ^= "{prefixes[i]}"'}),
+        lambda i: checked(
+            http, url, "ListUsers", {**pool, "Limit": 60, "Filter": f'email ^= "{prefixes[i]}"'}
+        ),
     )
-    client = call(
+    client = checked(
         http,
         url,
         "CreateUserPoolClient",
         {**pool, "ClientName": "bench", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"]},
     )["UserPoolClient"]["ClientId"]
     someone = f"user{users // 2:07d}"
-    call(
+    checked(
         http,
         url,
         "AdminSetUserPassword",
@@ -194,7 +170,7 @@ def measure(http: httpx.Client, url: str, pool_id: str, users: int) -> dict[str,
     )
     auth = {"USERNAME": someone, "PASSWORD": PASSWORD}
     body = {"ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": auth}
-    sign_in = timed(100, lambda _: call(http, url, "InitiateAuth", body))
+    sign_in = timed(100, lambda _: checked(http, url, "InitiateAuth", body))
     return {"get": get, "list": page, "sign_in": sign_in}
 
 

@@ -15,7 +15,6 @@ import argparse
 import json
 import math
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,16 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from peers import free_port
 
 STARTUP_TARGET = 2.0
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 PASSWORD = "Bench-Horse-1"  # noqa: S105  (the benchmark user's password)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
@@ -108,7 +102,7 @@ def call(http: httpx.Client, url: str, operation: str, body: dict[str, Any]) -> 
 def checked(http: httpx.Client, url: str, operation: str, body: dict[str, Any]) -> dict[str, Any]:
     reply = call(http, url, operation, body)
     if reply.status_code != 200:
-        raise RuntimeError(f"{operation} failed: {reply.status_code} {reply.text}")
+        raise RuntimeError(f"{operation} failed: {reply.status_code} {reply.text[:300]}")
     found: dict[str, Any] = reply.json()
     return found
 

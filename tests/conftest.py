@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,6 +97,16 @@ def stop_server(uv: uvicorn.Server, thread: threading.Thread, running: Running) 
     running.server.engine.dispose()
 
 
+@contextmanager
+def served(url: str, engine_name: str, **options: Any) -> Iterator[Running]:
+    """A server on `url` (build_server `options`) for the `with` block; stopped afterwards."""
+    live, uv, thread = start_server(url, engine_name, **options)
+    try:
+        yield live
+    finally:
+        stop_server(uv, thread, live)
+
+
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def running(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     """One server per storage engine for the whole session; tests create their own pools."""
@@ -103,11 +114,8 @@ def running(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'userpool.db'}"
     else:
         url = request.getfixturevalue("postgres_url")
-    live, uv, thread = start_server(url, request.param)
-    try:
+    with served(url, request.param) as live:
         yield live
-    finally:
-        stop_server(uv, thread, live)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.conftest import Running, start_server, stop_server
+from tests.conftest import Running, served
 
 CHROMIUM = os.environ.get("USERPOOL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -26,11 +26,8 @@ CHROMIUM_ARGS = [
 def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     """A server on 127.0.0.1 (no login) with the SNS sandbox on, for the whole session."""
     url = f"sqlite:///{tmp_path_factory.mktemp('console') / 'userpool.db'}"
-    live, uv, thread = start_server(url, "sqlite", sms_sandbox=True, sms_verified_numbers=("+15555550111",))
-    try:
+    with served(url, "sqlite", sms_sandbox=True, sms_verified_numbers=("+15555550111",)) as live:
         yield live
-    finally:
-        stop_server(uv, thread, live)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from typing import Any
 
 from playwright.sync_api import Page, sync_playwright
 
-from tests.conftest import Running, start_server, stop_server
+from tests.conftest import Running, served
 from tests.console.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.console.helpers import DOMAIN_ARN, FROM, SNS_ROLE
 from tests.wire.mfa_helpers import set_mfa
@@ -72,8 +72,7 @@ def shoot(page: Page, running: Running, path: str, out: Path, *, full: bool = Tr
 def take(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'screens.db'}"
-    running, uv, thread = start_server(url, "sqlite", sms_sandbox=True)
-    try:
+    with served(url, "sqlite", sms_sandbox=True) as running:
         idp = running.client()
         fresh = idp.create_user_pool(PoolName="new-pool", UserPoolTier="LITE")["UserPool"]["Id"]
         pool_id = article_pool(idp)
@@ -97,8 +96,6 @@ def take(out_dir: Path) -> None:
             shoot(page, running, f"/pools/{pool_id}/users/{sub}", out_dir / "console-user.png", full=False)
             shoot(page, running, f"/messages?pool={pool_id}", out_dir / "console-messages.png", full=False)
             browser.close()
-    finally:
-        stop_server(uv, thread, running)
 
 
 if __name__ == "__main__":

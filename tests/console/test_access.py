@@ -12,7 +12,7 @@ import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import Running, start_server, stop_server
+from tests.conftest import Running, served
 from tests.console.test_http import csrf_of
 from userpool.console import access, guard
 from userpool.settings import Settings
@@ -98,11 +98,8 @@ def test_header_parsing() -> None:
 def exposed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     """A server whose settings say it listens on 0.0.0.0 (it really listens on 127.0.0.1)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('exposed') / 'userpool.db'}"
-    live, uv, thread = start_server(url, "sqlite", bind_host=ALL_INTERFACES, console_credential=CREDENTIAL)
-    try:
+    with served(url, "sqlite", bind_host=ALL_INTERFACES, console_credential=CREDENTIAL) as live:
         yield live
-    finally:
-        stop_server(uv, thread, live)
 
 
 def client(running: Running, key: str) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.conftest import Running, free_port, start_server, stop_server
+from tests.conftest import Running, free_port, served
 
 
 class Inbox:
@@ -53,8 +53,5 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
 def smtp_running(inbox: tuple[Inbox, int], tmp_path: Path) -> Iterator[Running]:
     """A dedicated SQLite server delivering email to the inbox."""
     url = f"sqlite:///{tmp_path / 'smtp.db'}"
-    live, uv, thread = start_server(url, "sqlite", smtp_url=f"smtp://127.0.0.1:{inbox[1]}")
-    try:
+    with served(url, "sqlite", smtp_url=f"smtp://127.0.0.1:{inbox[1]}") as live:
         yield live
-    finally:
-        stop_server(uv, thread, live)

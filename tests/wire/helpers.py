@@ -20,6 +20,18 @@ def error_of(err: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
     return e["Code"], e["Message"]
 
 
+def fails(call: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
+    """The (code, message) of the ClientError `call` must raise."""
+    with pytest.raises(ClientError) as err:
+        call(*args, **kwargs)
+    return error_of(err)
+
+
+def wrong(code: str) -> str:
+    """A six-digit code that is not `code`."""
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
 def make_pool(idp: Any, **options: Any) -> str:
     pool_id: str = idp.create_user_pool(PoolName="users", **options)["UserPool"]["Id"]
     return pool_id

@@ -22,6 +22,7 @@ EMAIL_SUBJECT = "Your sign-in code"
 EMAIL_TEMPLATE = "Your sign-in code is {####}"
 FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 STEP = 30  # TOTP time step, seconds (MFA spec §7.3)
+SMS, TOTP, EMAIL = "SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"  # the MFA factors' challenge names
 
 
 def email_address(name: str) -> str:

@@ -21,16 +21,13 @@ from tests.wire.helpers import (
     make_pool,
     secret_hash,
     sign_in,
+    wrong,
 )
 
 MISMATCH = ("CodeMismatchException", "Invalid verification code provided, please try again.")
 EXPIRED = ("ExpiredCodeException", "Invalid code provided, please request a code again.")
 LIMIT = ("LimitExceededException", "Attempt limit exceeded, please try after some time.")
 NOT_FOUND = ("UserNotFoundException", "Username/client id combination not found.")
-
-
-def wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 1000000:06d}"
 
 
 def test_sign_up_confirm_sign_in(running: Running, idp: Any) -> None:

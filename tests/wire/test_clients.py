@@ -9,18 +9,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.wire.helpers import error_of, fails, make_pool
+
 DEFAULT_FLOWS = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"]
 INVALID_RANGE = ("InvalidParameterException", "Invalid range for token validity.")
-
-
-def error_of(err: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    e = err.value.response["Error"]
-    return e["Code"], e["Message"]
-
-
-def make_pool(idp: Any, **options: Any) -> str:
-    pool_id: str = idp.create_user_pool(PoolName="clients", **options)["UserPool"]["Id"]
-    return pool_id
 
 
 def make_client(idp: Any, pool_id: str, name: str = "app", **options: Any) -> dict[str, Any]:
@@ -308,19 +300,13 @@ def test_delete(idp: Any) -> None:
     assert error_of(err) == ("ResourceNotFoundException", f"User pool client {client_id} does not exist.")
 
 
-def call_error(method: Any, **kwargs: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as err:
-        method(**kwargs)
-    return error_of(err)
-
-
 def test_unknown_pool(idp: Any) -> None:
     missing = "us-east-1_nothere00"
     expected = ("ResourceNotFoundException", f"User pool {missing} does not exist.")
-    assert call_error(idp.create_user_pool_client, UserPoolId=missing, ClientName="x") == expected
-    assert call_error(idp.list_user_pool_clients, UserPoolId=missing, MaxResults=10) == expected
+    assert fails(idp.create_user_pool_client, UserPoolId=missing, ClientName="x") == expected
+    assert fails(idp.list_user_pool_clients, UserPoolId=missing, MaxResults=10) == expected
     for method in (idp.describe_user_pool_client, idp.update_user_pool_client, idp.delete_user_pool_client):
-        assert call_error(method, UserPoolId=missing, ClientId="2abc") == expected
+        assert fails(method, UserPoolId=missing, ClientId="2abc") == expected
 
 
 def test_unknown_client_and_client_of_another_pool(idp: Any) -> None:
@@ -334,7 +320,7 @@ def test_unknown_client_and_client_of_another_pool(idp: Any) -> None:
             idp.update_user_pool_client,
             idp.delete_user_pool_client,
         ):
-            assert call_error(method, UserPoolId=pool_id, ClientId=cid) == expected
+            assert fails(method, UserPoolId=pool_id, ClientId=cid) == expected
     assert describe(idp, other_pool, client_id)["ClientId"] == client_id
 
 

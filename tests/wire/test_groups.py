@@ -5,25 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import jwt
-import pytest
-from botocore.exceptions import ClientError
 
-PASSWORD = "Correct-Horse-1"
+from tests.wire.helpers import PASSWORD, fails
+
 ROLE = "arn:aws:iam::123456789012:role/{}"
 GROUP_NOT_FOUND = ("ResourceNotFoundException", "Group not found.")
 USER_NOT_FOUND = ("UserNotFoundException", "User does not exist.")
 BAD_TOKEN = ("InvalidParameterException", "Invalid pagination token.")
-
-
-def error_of(err: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    e = err.value.response["Error"]
-    return e["Code"], e["Message"]
-
-
-def call_error(method: Any, **kwargs: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as err:
-        method(**kwargs)
-    return error_of(err)
 
 
 def make_pool(idp: Any) -> str:
@@ -88,7 +76,7 @@ def test_create_and_get(idp: Any) -> None:
 def test_duplicate_group(idp: Any) -> None:
     pool_id = make_pool(idp)
     make_group(idp, pool_id, "dup")
-    assert call_error(idp.create_group, UserPoolId=pool_id, GroupName="dup") == (
+    assert fails(idp.create_group, UserPoolId=pool_id, GroupName="dup") == (
         "GroupExistsException",
         "A group with the name already exists.",
     )
@@ -117,16 +105,16 @@ def test_delete(idp: Any) -> None:
     pool_id = make_pool(idp)
     make_group(idp, pool_id, "gone")
     idp.delete_group(UserPoolId=pool_id, GroupName="gone")
-    assert call_error(idp.get_group, UserPoolId=pool_id, GroupName="gone") == GROUP_NOT_FOUND
+    assert fails(idp.get_group, UserPoolId=pool_id, GroupName="gone") == GROUP_NOT_FOUND
     make_group(idp, pool_id, "gone")  # the name is free again
 
 
 def test_unknown_group(idp: Any) -> None:
     pool_id = make_pool(idp)
     for method in (idp.get_group, idp.update_group, idp.delete_group, idp.list_users_in_group):
-        assert call_error(method, UserPoolId=pool_id, GroupName="nope") == GROUP_NOT_FOUND
+        assert fails(method, UserPoolId=pool_id, GroupName="nope") == GROUP_NOT_FOUND
     for method in (idp.admin_add_user_to_group, idp.admin_remove_user_from_group):
-        assert call_error(method, UserPoolId=pool_id, GroupName="nope", Username="bob") == GROUP_NOT_FOUND
+        assert fails(method, UserPoolId=pool_id, GroupName="nope", Username="bob") == GROUP_NOT_FOUND
 
 
 def test_unknown_pool(idp: Any) -> None:
@@ -139,19 +127,19 @@ def test_unknown_pool(idp: Any) -> None:
         idp.delete_group,
         idp.list_users_in_group,
     ):
-        assert call_error(method, UserPoolId=missing, GroupName="g") == expected
-    assert call_error(idp.list_groups, UserPoolId=missing) == expected
-    assert call_error(idp.admin_list_groups_for_user, UserPoolId=missing, Username="bob") == expected
+        assert fails(method, UserPoolId=missing, GroupName="g") == expected
+    assert fails(idp.list_groups, UserPoolId=missing) == expected
+    assert fails(idp.admin_list_groups_for_user, UserPoolId=missing, Username="bob") == expected
     for method in (idp.admin_add_user_to_group, idp.admin_remove_user_from_group):
-        assert call_error(method, UserPoolId=missing, GroupName="g", Username="bob") == expected
+        assert fails(method, UserPoolId=missing, GroupName="g", Username="bob") == expected
 
 
 def test_unknown_user(idp: Any) -> None:
     pool_id = make_pool(idp)
     make_group(idp, pool_id, "g")
     for method in (idp.admin_add_user_to_group, idp.admin_remove_user_from_group):
-        assert call_error(method, UserPoolId=pool_id, GroupName="g", Username="nobody") == USER_NOT_FOUND
-    assert call_error(idp.admin_list_groups_for_user, UserPoolId=pool_id, Username="nobody") == USER_NOT_FOUND
+        assert fails(method, UserPoolId=pool_id, GroupName="g", Username="nobody") == USER_NOT_FOUND
+    assert fails(idp.admin_list_groups_for_user, UserPoolId=pool_id, Username="nobody") == USER_NOT_FOUND
 
 
 def test_list_groups_pages(idp: Any) -> None:
@@ -176,8 +164,8 @@ def test_list_groups_bad_tokens(idp: Any) -> None:
         make_group(idp, other, name)
     foreign = idp.list_groups(UserPoolId=other, Limit=1)["NextToken"]
     for bad in ("garbage!", "e30=", foreign):
-        assert call_error(idp.list_groups, UserPoolId=pool_id, Limit=1, NextToken=bad) == BAD_TOKEN
-    assert call_error(idp.list_groups, UserPoolId=pool_id, Limit=61) == (
+        assert fails(idp.list_groups, UserPoolId=pool_id, Limit=1, NextToken=bad) == BAD_TOKEN
+    assert fails(idp.list_groups, UserPoolId=pool_id, Limit=61) == (
         "InvalidParameterException",
         "1 validation error detected: Value '61' at 'limit' failed to satisfy constraint: "
         "Member must have value less than or equal to 60",
@@ -231,14 +219,12 @@ def test_membership_tokens_are_tied_to_the_request(idp: Any) -> None:
         make_user(idp, pool_id, username)
         add(idp, pool_id, username, "a", "b", "c")
     token = idp.admin_list_groups_for_user(UserPoolId=pool_id, Username="erin", Limit=1)["NextToken"]
-    assert call_error(
-        idp.admin_list_groups_for_user, UserPoolId=pool_id, Username="frank", NextToken=token
-    ) == (BAD_TOKEN)
-    assert call_error(idp.list_groups, UserPoolId=pool_id, NextToken=token) == BAD_TOKEN
-    token = idp.list_users_in_group(UserPoolId=pool_id, GroupName="a", Limit=1)["NextToken"]
-    assert (
-        call_error(idp.list_users_in_group, UserPoolId=pool_id, GroupName="b", NextToken=token) == BAD_TOKEN
+    assert fails(idp.admin_list_groups_for_user, UserPoolId=pool_id, Username="frank", NextToken=token) == (
+        BAD_TOKEN
     )
+    assert fails(idp.list_groups, UserPoolId=pool_id, NextToken=token) == BAD_TOKEN
+    token = idp.list_users_in_group(UserPoolId=pool_id, GroupName="a", Limit=1)["NextToken"]
+    assert fails(idp.list_users_in_group, UserPoolId=pool_id, GroupName="b", NextToken=token) == BAD_TOKEN
 
 
 def test_groups_in_tokens(idp: Any) -> None:

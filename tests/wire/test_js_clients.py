@@ -19,6 +19,7 @@ import pytest
 from tests.conftest import Running
 from tests.wire.helpers import PASSWORD, access_token
 from tests.wire.mfa_helpers import (
+    STEP,
     email_address,
     masked_email,
     masked_phone,
@@ -39,7 +40,6 @@ FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN
 DEVICES = {"ChallengeRequiredOnNewDevice": True, "DeviceOnlyRememberedOnUserPrompt": True}
 ON = {"Enabled": True, "PreferredMfa": False}
 USER = "ada"
-STEP = 30  # TOTP time step, seconds
 
 pytestmark = [
     pytest.mark.skipif(NODE is None, reason="node is not installed (needed for tests/js, Node 20+)"),

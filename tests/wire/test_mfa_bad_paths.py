@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
-from tests.conftest import Running, start_server, stop_server
-from tests.wire.helpers import access_token, error_of
+from tests.conftest import Running, served
+from tests.wire.helpers import access_token, fails, wrong
 from tests.wire.mfa_helpers import (
+    EMAIL,
+    SMS,
+    TOTP,
     Flow,
     email_address,
     mfa_client,
@@ -31,7 +33,6 @@ from tests.wire.mfa_helpers import (
 from userpool.clock import ShiftedClock
 from userpool.domain.mfa import Switches
 
-SMS, TOTP, EMAIL = "SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"
 WRONG_CODE = ("CodeMismatchException", "Invalid code or auth state for the user.")
 WRONG_TOTP = ("CodeMismatchException", "Invalid code received for user")
 REPLAYED = ("NotAuthorizedException", "Your software token has already been used once.")
@@ -41,17 +42,6 @@ USED = ("NotAuthorizedException", "Invalid session for the user, session can onl
 LOCKED = ("NotAuthorizedException", "Password attempts exceeded")
 ONE_OF = ("InvalidParameterException", "Exactly one of AccessToken and Session must be provided.")
 VERIFY_MISMATCH = ("EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA")
-
-
-def fails(call: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as err:
-        call(*args, **kwargs)
-    return error_of(err)
-
-
-def wrong(code: str) -> str:
-    """A six-digit code that is not `code`."""
-    return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
 def sms_user(idp: Any, username: str = "sam", admin: bool = False, **client: Any) -> tuple[Flow, str]:
@@ -363,13 +353,10 @@ def test_email_code_does_not_take_another_accounts_alias(running: Running, idp: 
 def test_wrong_code_ends_the_session_when_switched(tmp_path: Path) -> None:
     """Switch `session_survives_wrong_code=False` (MFA spec Q8): a wrong code spends the session."""
     switches = Switches(session_survives_wrong_code=False)
-    live, uv, thread = start_server(f"sqlite:///{tmp_path / 'q8.db'}", "sqlite", switches=switches)
-    try:
+    with served(f"sqlite:///{tmp_path / 'q8.db'}", "sqlite", switches=switches) as live:
         idp = live.client()
         flow, phone = sms_user(idp)
         reply = flow.start("sam")
         code = live.last_code(phone)
         assert fails(flow.answer, reply, "sam", SMS_MFA_CODE=wrong(code)) == WRONG_CODE
         assert fails(flow.answer, reply, "sam", SMS_MFA_CODE=code) == USED
-    finally:
-        stop_server(uv, thread, live)

@@ -16,7 +16,10 @@ from tests.conftest import Running
 from tests.wire.conftest import Inbox
 from tests.wire.helpers import NEW_PASSWORD, PASSWORD, access_token, attrs, error_of
 from tests.wire.mfa_helpers import (
+    EMAIL,
     EMAIL_SUBJECT,
+    SMS,
+    TOTP,
     Flow,
     email_address,
     masked_email,
@@ -35,7 +38,6 @@ from tests.wire.mfa_helpers import (
 )
 from userpool.clock import ShiftedClock
 
-SMS, TOTP, EMAIL = "SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"
 ON = {"Enabled": True, "PreferredMfa": False}
 
 

@@ -16,6 +16,9 @@ from botocore.exceptions import ClientError
 
 from tests.wire.helpers import access_token, error_of
 from tests.wire.mfa_helpers import (
+    EMAIL,
+    SMS,
+    TOTP,
     Flow,
     email_address,
     masked_email,
@@ -33,7 +36,6 @@ from tests.wire.mfa_helpers import (
 from userpool import cli
 from userpool.clock import ShiftedClock
 
-SMS, TOTP, EMAIL = "SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"
 _BLOCK = {SMS: "SMSMfaSettings", TOTP: "SoftwareTokenMfaSettings", EMAIL: "EmailMfaSettings"}
 
 

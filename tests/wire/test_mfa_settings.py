@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
-from tests.conftest import Running, start_server, stop_server
-from tests.wire.helpers import access_token, admin_user, error_of, make_client, make_pool
+from tests.conftest import Running, served
+from tests.wire.helpers import access_token, admin_user, fails, make_client, make_pool
 from tests.wire.mfa_helpers import register_totp
 from userpool.domain.mfa import MESSAGES, Switches
 from userpool.ops import mfa_settings
@@ -68,12 +67,6 @@ def get_config(idp: Any, pool_id: str) -> dict[str, Any]:
     reply: dict[str, Any] = idp.get_user_pool_mfa_config(UserPoolId=pool_id)
     reply.pop("ResponseMetadata")
     return reply
-
-
-def refusal(call: Any, **params: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as err:
-        call(**params)
-    return error_of(err)
 
 
 def stored_mfa(running: Running, pool_id: str, username: str) -> dict[str, Any]:
@@ -146,7 +139,7 @@ def test_set_user_pool_mfa_config_refusals(
 ) -> None:
     """MFA spec §2.3 E1-E9 in order, with the spec's exceptions and messages (E5 needs IAM)."""
     pool_id = mfa_pool(idp, **pool)
-    assert refusal(idp.set_user_pool_mfa_config, UserPoolId=pool_id, **request_) == expected
+    assert fails(idp.set_user_pool_mfa_config, UserPoolId=pool_id, **request_) == expected
 
 
 @pytest.mark.parametrize(
@@ -161,7 +154,7 @@ def test_e10_templates_need_the_code_placeholder(idp: Any, block: str, path: str
     pool_id = mfa_pool(idp)
     key = "SmsAuthenticationMessage" if block == "SmsMfaConfiguration" else "Message"
     request = {block: {key: value}, "MfaConfiguration": "ON"}
-    code, message = refusal(idp.set_user_pool_mfa_config, UserPoolId=pool_id, **request)
+    code, message = fails(idp.set_user_pool_mfa_config, UserPoolId=pool_id, **request)
     assert code == "InvalidParameterException"
     assert message.startswith(f"1 validation error detected: Value '{value}' at '{path}' failed to satisfy")
     assert "Member must satisfy regular expression pattern" in message
@@ -223,24 +216,24 @@ def test_email_mfa_needs_the_seed_setup(idp: Any) -> None:
     """The seed's path to email MFA: SES DEVELOPER sender (E2), a From for a domain identity (§3.1),
     a recovery setting that is not email only (E9)."""
     no_from = {"EmailSendingAccount": "DEVELOPER", "SourceArn": DOMAIN_ARN}
-    code, message = refusal(idp.create_user_pool, PoolName="seed", EmailConfiguration=no_from)
+    code, message = fails(idp.create_user_pool, PoolName="seed", EmailConfiguration=no_from)
     assert (code, message) == (
         "InvalidParameterException",
         f"Unable to resolve a sender email address from SourceArn {DOMAIN_ARN}; provide From.",
     )
     bad_from = {**no_from, "From": "Shop no-reply at example.com"}
-    code, message = refusal(idp.create_user_pool, PoolName="seed", EmailConfiguration=bad_from)
+    code, message = fails(idp.create_user_pool, PoolName="seed", EmailConfiguration=bad_from)
     assert (code, message) == ("InvalidParameterException", "Provided From email address is invalid")
     email_only = mfa_pool(idp, AccountRecoverySetting=recovery("verified_email"))
     request = {"MfaConfiguration": "ON", "EmailMfaConfiguration": EMAIL_MFA}
-    assert refusal(idp.set_user_pool_mfa_config, UserPoolId=email_only, **request) == MESSAGES["E9"]
+    assert fails(idp.set_user_pool_mfa_config, UserPoolId=email_only, **request) == MESSAGES["E9"]
     assert set_config(idp, mfa_pool(idp), **request)["EmailMfaConfiguration"] == EMAIL_MFA
 
 
 def test_unknown_pool(idp: Any) -> None:
     expected = ("ResourceNotFoundException", "User pool us-east-1_nothere00 does not exist.")
-    assert refusal(idp.get_user_pool_mfa_config, UserPoolId="us-east-1_nothere00") == expected
-    assert refusal(idp.set_user_pool_mfa_config, UserPoolId="us-east-1_nothere00") == expected
+    assert fails(idp.get_user_pool_mfa_config, UserPoolId="us-east-1_nothere00") == expected
+    assert fails(idp.set_user_pool_mfa_config, UserPoolId="us-east-1_nothere00") == expected
 
 
 # --------------------------------------------------------------------------- Create/UpdateUserPool
@@ -248,9 +241,9 @@ def test_unknown_pool(idp: Any) -> None:
 
 def test_create_user_pool_mfa_rules(idp: Any) -> None:
     """U1, U2 [OBS]; ON plus SmsConfiguration at creation is the legacy SMS path (§1 sms_factor)."""
-    u1 = refusal(idp.create_user_pool, PoolName="p", MfaConfiguration="ON")
+    u1 = fails(idp.create_user_pool, PoolName="p", MfaConfiguration="ON")
     assert u1 == MESSAGES["U1"]
-    u2 = refusal(idp.create_user_pool, PoolName="p", Policies=first_factors("PASSWORD", "SMS_OTP"))
+    u2 = fails(idp.create_user_pool, PoolName="p", Policies=first_factors("PASSWORD", "SMS_OTP"))
     assert u2 == MESSAGES["U2"]
     pool_id = make_pool(
         idp, MfaConfiguration="ON", SmsConfiguration=SMS_CONFIG, SmsAuthenticationMessage="Code {####}"
@@ -265,12 +258,12 @@ def test_update_user_pool_mfa_rules(idp: Any) -> None:
     """U1, U3, U4 on UpdateUserPool; an omitted MfaConfiguration keeps the mode (§2.2 [OBS CDKD])."""
     pool_id = make_pool(idp)
     update = idp.update_user_pool
-    assert refusal(update, UserPoolId=pool_id, MfaConfiguration="OPTIONAL") == MESSAGES["U1"]
+    assert fails(update, UserPoolId=pool_id, MfaConfiguration="OPTIONAL") == MESSAGES["U1"]
     set_config(idp, pool_id, MfaConfiguration="ON", SoftwareTokenMfaConfiguration=TOTP_ON)
     web_authn = first_factors("PASSWORD", "WEB_AUTHN")
-    assert refusal(update, UserPoolId=pool_id, Policies=web_authn) == MESSAGES["U3"]
+    assert fails(update, UserPoolId=pool_id, Policies=web_authn) == MESSAGES["U3"]
     email_otp = first_factors("PASSWORD", "EMAIL_OTP")
-    assert refusal(update, UserPoolId=pool_id, Policies=email_otp) == MESSAGES["U4"]
+    assert fails(update, UserPoolId=pool_id, Policies=email_otp) == MESSAGES["U4"]
     update(UserPoolId=pool_id, DeletionProtection="INACTIVE")
     assert idp.describe_user_pool(UserPoolId=pool_id)["UserPool"]["MfaConfiguration"] == "ON"
     assert get_config(idp, pool_id) == {"MfaConfiguration": "ON", "SoftwareTokenMfaConfiguration": TOTP_ON}
@@ -363,7 +356,7 @@ def test_preference_refusals(
     pool_id = everything_pool(idp)
     admin_user(idp, pool_id, "bob", **attributes)
     call = idp.admin_set_user_mfa_preference
-    assert refusal(call, UserPoolId=pool_id, Username="bob", **request_) == expected
+    assert fails(call, UserPoolId=pool_id, Username="bob", **request_) == expected
 
 
 def test_preference_refusals_of_the_pool(running: Running, idp: Any) -> None:
@@ -382,14 +375,14 @@ def test_preference_refusals_of_the_pool(running: Running, idp: Any) -> None:
     token = access_token(idp, client_id, "cat")
     idp.associate_software_token(AccessToken=token)
     call = idp.set_user_mfa_preference
-    assert refusal(call, AccessToken=token, SoftwareTokenMfaSettings=TOTP_ON) == MESSAGES["P-totp-unverified"]
-    assert refusal(call, AccessToken=token, EmailMfaSettings=TOTP_ON) == MESSAGES["P-email-pool"]
-    assert refusal(call, AccessToken=token, WebAuthnMfaSettings=TOTP_ON) == MESSAGES["P-webauthn-alone"]
+    assert fails(call, AccessToken=token, SoftwareTokenMfaSettings=TOTP_ON) == MESSAGES["P-totp-unverified"]
+    assert fails(call, AccessToken=token, EmailMfaSettings=TOTP_ON) == MESSAGES["P-email-pool"]
+    assert fails(call, AccessToken=token, WebAuthnMfaSettings=TOTP_ON) == MESSAGES["P-webauthn-alone"]
     lite = make_pool(idp, UserPoolTier="LITE")
     admin_user(idp, lite, "dan", email=EMAIL)
     disabled = {"EmailMfaSettings": {"Enabled": False}}
     admin_call = idp.admin_set_user_mfa_preference
-    assert refusal(admin_call, UserPoolId=lite, Username="dan", **disabled) == MESSAGES["P-email-tier"]
+    assert fails(admin_call, UserPoolId=lite, Username="dan", **disabled) == MESSAGES["P-email-tier"]
 
 
 def test_preferences_are_stored(running: Running, idp: Any) -> None:
@@ -423,11 +416,11 @@ def test_preferences_are_stored(running: Running, idp: Any) -> None:
 
 def test_preference_callers(idp: Any) -> None:
     pool_id = make_pool(idp)
-    no_user = refusal(idp.admin_set_user_mfa_preference, UserPoolId=pool_id, Username="nobody")
+    no_user = fails(idp.admin_set_user_mfa_preference, UserPoolId=pool_id, Username="nobody")
     assert no_user == ("UserNotFoundException", "User does not exist.")
-    bad_token = refusal(idp.set_user_mfa_preference, AccessToken="not-a-token")
+    bad_token = fails(idp.set_user_mfa_preference, AccessToken="not-a-token")
     assert bad_token == ("NotAuthorizedException", "Invalid Access Token")
-    assert refusal(idp.set_user_settings, AccessToken="not-a-token", MFAOptions=[]) == bad_token
+    assert fails(idp.set_user_settings, AccessToken="not-a-token", MFAOptions=[]) == bad_token
 
 
 # --------------------------------------------------------------------------- legacy settings
@@ -447,7 +440,7 @@ def test_legacy_user_settings(running: Running, idp: Any) -> None:
     assert "MFAOptions" not in idp.get_user(AccessToken=token)
     email = [{"DeliveryMedium": "EMAIL", "AttributeName": "email"}]
     expected = ("InvalidParameterException", mfa_settings.LEGACY_SMS_ONLY)
-    assert refusal(idp.set_user_settings, AccessToken=token, MFAOptions=email) == expected
+    assert fails(idp.set_user_settings, AccessToken=token, MFAOptions=email) == expected
 
 
 # --------------------------------------------------------------------------- what (Admin)GetUser reports
@@ -523,11 +516,8 @@ def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     """SQLite server in the SNS SMS sandbox, with U5 on and legacy (pre-tier) plans."""
     url = f"sqlite:///{Path(tmp_path_factory.mktemp('strict')) / 'strict.db'}"
     switches = Switches(recovery_phone_with_sms_check=True, legacy_plans=True)
-    live, uv, thread = start_server(url, "sqlite", sms_sandbox=True, switches=switches)
-    try:
+    with served(url, "sqlite", sms_sandbox=True, switches=switches) as live:
         yield live
-    finally:
-        stop_server(uv, thread, live)
 
 
 def test_sandbox_shows_in_describe_user_pool(strict: Running, idp: Any) -> None:
@@ -550,9 +540,9 @@ def test_switched_rules(strict: Running) -> None:
         "SmsConfiguration": SMS_CONFIG,
         "AccountRecoverySetting": recovery("verified_phone_number"),
     }
-    assert refusal(idp.create_user_pool, PoolName="p", **u5) == MESSAGES["U5"]
+    assert fails(idp.create_user_pool, PoolName="p", **u5) == MESSAGES["U5"]
     pool_id = mfa_pool(idp, UserPoolTier="LITE")
     request = {"MfaConfiguration": "OPTIONAL", "EmailMfaConfiguration": EMAIL_MFA}
-    assert refusal(idp.set_user_pool_mfa_config, UserPoolId=pool_id, **request) == MESSAGES["E2c"]
+    assert fails(idp.set_user_pool_mfa_config, UserPoolId=pool_id, **request) == MESSAGES["E2c"]
     idp.update_user_pool(UserPoolId=pool_id, UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"}, **BASE)
     assert set_config(idp, pool_id, **request)["EmailMfaConfiguration"] == EMAIL_MFA

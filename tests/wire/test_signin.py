@@ -4,8 +4,6 @@ independent JOSE libraries (PyJWT and joserfc) against the served JWKS."""
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 from pathlib import Path
 from typing import Any
@@ -17,16 +15,11 @@ from botocore.exceptions import ClientError
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import KeySet
 
-from tests.conftest import Running, start_server, stop_server
+from tests.conftest import Running, served
+from tests.wire.helpers import PASSWORD, error_of, secret_hash
 from userpool.clock import ShiftedClock
 
-PASSWORD = "Correct-Horse-1"
 FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-
-
-def error_of(err: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
-    e = err.value.response["Error"]
-    return e["Code"], e["Message"]
 
 
 def make_pool(idp: Any, **client_options: Any) -> tuple[str, str]:
@@ -165,11 +158,6 @@ def test_flow_not_enabled(idp: Any) -> None:
             AuthParameters={"USERNAME": "alice", "PASSWORD": PASSWORD},
         )
     assert error_of(err) == ("InvalidParameterException", "Auth flow not enabled for this client")
-
-
-def secret_hash(secret: str, username: str, client_id: str) -> str:
-    digest = hmac.new(secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
 
 
 def test_secret_hash_is_checked(idp: Any) -> None:
@@ -313,8 +301,7 @@ def test_disabled_user(idp: Any) -> None:
 def test_aws_issuer_option(tmp_path: Path) -> None:
     """`--aws-issuer`: tokens carry Cognito's own issuer, the discovery document says so, and the
     server still accepts its tokens (core spec §4.2)."""
-    live, uv, thread = start_server(f"sqlite:///{tmp_path / 'aws.db'}", "sqlite", aws_issuer=True)
-    try:
+    with served(f"sqlite:///{tmp_path / 'aws.db'}", "sqlite", aws_issuer=True) as live:
         idp = live.client()
         pool_id, client_id = make_pool(idp)
         make_user(idp, pool_id)
@@ -328,5 +315,3 @@ def test_aws_issuer_option(tmp_path: Path) -> None:
         ]
         assert jwt.decode(result["AccessToken"], key, algorithms=["RS256"], issuer=issuer)["iss"] == issuer
         assert idp.get_user(AccessToken=result["AccessToken"])["Username"] == "alice"
-    finally:
-        stop_server(uv, thread, live)

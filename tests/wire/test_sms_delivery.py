@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Running, start_server, stop_server
+from tests.conftest import Running, served
 
 VERIFIED = "+15555550100"
 UNVERIFIED = "+15555550199"
@@ -47,17 +47,16 @@ class Hook:
 @pytest.fixture
 def sandboxed(tmp_path: Path) -> Iterator[tuple[Running, Hook]]:
     hook = Hook()
-    live, uv, thread = start_server(
-        f"sqlite:///{tmp_path / 'sms.db'}",
-        "sqlite",
-        sms_webhook=hook.url,
-        sms_sandbox=True,
-        sms_verified_numbers=(VERIFIED,),
-    )
     try:
-        yield live, hook
+        with served(
+            f"sqlite:///{tmp_path / 'sms.db'}",
+            "sqlite",
+            sms_webhook=hook.url,
+            sms_sandbox=True,
+            sms_verified_numbers=(VERIFIED,),
+        ) as live:
+            yield live, hook
     finally:
-        stop_server(uv, thread, live)
         hook.stop()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import Running, free_port, start_server, stop_server
+from tests.conftest import Running, free_port, served
 from tests.wire.conftest import Inbox
 
 SOURCE_ARN = "arn:aws:ses:us-east-1:123456789012:identity/example.com"
@@ -69,8 +69,7 @@ def test_sign_up_code_is_delivered_by_smtp(smtp_running: Running, inbox: tuple[I
 def test_unreachable_smtp_server_does_not_fail_the_operation(tmp_path: Path) -> None:
     """Delivery runs after commit: a refused connection is logged, the code stays in the outbox."""
     url = f"sqlite:///{tmp_path / 'down.db'}"
-    live, uv, thread = start_server(url, "sqlite", smtp_url=f"smtp://127.0.0.1:{free_port()}")
-    try:
+    with served(url, "sqlite", smtp_url=f"smtp://127.0.0.1:{free_port()}") as live:
         idp = live.client()
         pool_id = make_pool(idp)
         client_id = make_client(idp, pool_id)
@@ -81,5 +80,3 @@ def test_unreachable_smtp_server_does_not_fail_the_operation(tmp_path: Path) -> 
             UserAttributes=[{"Name": "email", "Value": "eve@example.net"}],
         )
         assert live.last_code("eve@example.net").isdigit()
-    finally:
-        stop_server(uv, thread, live)

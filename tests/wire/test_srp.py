@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from pycognito import Cognito
+from pycognito.aws_srp import AWSSRP, N_HEX
 from pycognito.exceptions import SMSMFAChallengeException, SoftwareTokenMFAChallengeException
 
 from tests.conftest import Running
@@ -38,10 +39,10 @@ from tests.wire.srp_helpers import (
     verifier_answer,
 )
 from userpool.clock import ShiftedClock
-from userpool.crypto.srp import N_HEX, N, format_timestamp
 
 __all__ = ["live_clock"]  # the fixture, imported for pytest
 
+N = int(N_HEX, 16)  # pycognito's group prime, the one Cognito uses (core spec §9.1)
 INCORRECT = ("NotAuthorizedException", "Incorrect username or password.")
 ON = {"Enabled": True, "PreferredMfa": True}
 pytestmark = pytest.mark.usefixtures("live_clock")
@@ -335,7 +336,7 @@ def test_timestamp_format_and_freshness(idp: Any) -> None:
             respond(idp, client_id, "PASSWORD_VERIFIER", {**answer, "TIMESTAMP": bad})
         assert error_of(err) == ("InvalidParameterException", "Invalid TIMESTAMP format")
     tokens_of(respond(idp, client_id, "PASSWORD_VERIFIER", answer))
-    stale = format_timestamp(datetime.now(UTC) - timedelta(minutes=10))
+    stale = AWSSRP.get_cognito_formatted_timestamp(datetime.now(UTC) - timedelta(minutes=10))
     reply, params = initiate(idp, client_id, aws)
     challenge = reply["ChallengeParameters"]
     with pytest.raises(ClientError) as err:  # signed as sent, so only the age is wrong
