@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"userpool: {problem}", file=sys.stderr)
             return 2
         os.environ.setdefault(SESSION_KEY_ENV, secrets.token_hex(32))  # shared by the workers
-        return serve(args, url) if args.workers <= 1 else serve_workers(args, url, argv)
+        return serve(args, url)
     engine = db.create_engine(url)
     try:
         return run_command(args, engine, url)
@@ -192,62 +192,47 @@ def _announce(args: argparse.Namespace, url: str, started: float) -> None:
 
 
 def serve(args: argparse.Namespace, url: str) -> int:
+    """Migrate, bind, then serve from this process (`--workers 1`) or from N forked copies of it
+    (`userpool.prefork`), every one with its own engine on the same database."""
     import uvicorn
 
+    from userpool import prefork
+    from userpool.api.model import service_model
     from userpool.server import build_server
-
-    started = time.monotonic()
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    app, server = build_server(url, **server_settings(args))
-    _announce(args, url, started)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
-    server.engine.dispose()
-    return 0
-
-
-# `serve --workers N` hands its arguments to the worker processes in this variable.
-SERVE_ARGV_ENV = "USERPOOL_SERVE_ARGV"
-
-
-def serve_workers(args: argparse.Namespace, url: str, argv: list[str]) -> int:
-    """N uvicorn worker processes on one port, each building its app with `worker_app`; the
-    database is migrated once here, before any worker starts."""
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
 
     started = time.monotonic()
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     engine = db.create_engine(url)
     migrations.migrate(engine)
     engine.dispose()
-    os.environ[SERVE_ARGV_ENV] = json.dumps(argv)
-    config = uvicorn.Config(
-        "userpool.cli:worker_app",
-        factory=True,
-        workers=args.workers,
-        host=args.host,
-        port=args.port,
-        log_level=args.log_level,
-        access_log=False,
-    )
-    sock = config.bind_socket()
-    # uvicorn binds this socket without IPPROTO_TCP, so asyncio does not set TCP_NODELAY on the
-    # connections it accepts, and Nagle's algorithm with delayed ACKs then holds every response
-    # for 40 ms. Accepted connections inherit the option from the listening socket.
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    service_model()  # loaded once here: forked workers inherit it
+    sock = _listening_socket(args.host, args.port)
+
+    def worker() -> int:
+        app, server = build_server(url, **server_settings(args))
+        config = uvicorn.Config(app, log_level=args.log_level, access_log=False)
+        try:
+            uvicorn.Server(config).run(sockets=[sock])
+        finally:
+            server.engine.dispose()
+        return 0
+
     _announce(args, url, started)
-    Multiprocess(config, sockets=[sock]).run()
-    return 0
+    return worker() if args.workers <= 1 else prefork.run(args.workers, worker)
 
 
-def worker_app() -> Any:
-    """The app of one `serve --workers N` process (uvicorn's factory, called in each worker)."""
-    from userpool.server import build_server
-
-    args = build_parser().parse_args(json.loads(os.environ[SERVE_ARGV_ENV]))
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    app, _server = build_server(args.db or db.default_db_url(), **server_settings(args))
-    return app
+def _listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # asyncio sets TCP_NODELAY only on connections of sockets it created itself; accepted
+    # connections inherit it from here. Without it, Nagle's algorithm and delayed ACKs hold every
+    # response for 40 ms.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
 
 
 if __name__ == "__main__":

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from functools import cache
+from pathlib import Path
 
-import botocore.session
+import botocore
 from botocore.model import OperationModel, ServiceModel
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 
 
+# The model file of the pinned botocore, read directly: a botocore session (its loader, its
+# credential and endpoint machinery) costs a fifth of a second to import and gives the same model.
+_MODEL_DIR = Path(botocore.__file__).parent / "data" / "cognito-idp"
+
+
 @cache
 def service_model() -> ServiceModel:
-    session = botocore.session.get_session()
-    model: ServiceModel = session.get_service_model("cognito-idp")
-    return model
+    (version,) = sorted(_MODEL_DIR.iterdir())[-1:]
+    with gzip.open(version / "service-2.json.gz", "rt", encoding="utf-8") as f:
+        return ServiceModel(json.load(f), service_name="cognito-idp")
 
 
 @cache
