@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
+from userpool.store.prepared import Prepared
 from userpool.store.tables import group_members, groups, users
 from userpool.store.users import User, users_from_rows
 
@@ -21,12 +24,12 @@ class Group:
     modified_at: float
 
 
-def _group(row: sa.RowMapping) -> Group:
+def _group(row: Mapping[str, Any] | sa.RowMapping) -> Group:
     return Group(**row)
 
 
 # Built once (every token issuance runs it): building it per call cost more than running it.
-_GROUPS_OF_USER = (
+_GROUPS_OF_USER = Prepared(
     sa.select(groups)
     .join(
         group_members,
@@ -39,7 +42,7 @@ _GROUPS_OF_USER = (
 
 def groups_of_user(conn: sa.Connection, user_id: int) -> list[Group]:
     """The user's groups ordered as tokens list them: by precedence (nulls last), then name."""
-    return [_group(row) for row in conn.execute(_GROUPS_OF_USER, {"user_id": user_id}).mappings()]
+    return [_group(row) for row in _GROUPS_OF_USER.mappings(conn, {"user_id": user_id})]
 
 
 def insert_group(conn: sa.Connection, group: Group) -> None:

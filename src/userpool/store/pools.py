@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from userpool.store.prepared import Prepared
 from userpool.store.tables import clients, pools
 
 
@@ -43,12 +44,12 @@ def insert_pool(conn: sa.Connection, pool: Pool) -> None:
 
 
 # Built once: building a statement per call cost more than running it (every request reads both).
-_POOL_BY_ID = sa.select(pools).where(pools.c.id == sa.bindparam("pool_id"))
-_CLIENT_BY_ID = sa.select(clients).where(clients.c.id == sa.bindparam("client_id"))
+_POOL_BY_ID = Prepared(sa.select(pools).where(pools.c.id == sa.bindparam("pool_id")))
+_CLIENT_BY_ID = Prepared(sa.select(clients).where(clients.c.id == sa.bindparam("client_id")))
 
 
 def get_pool(conn: sa.Connection, pool_id: str) -> Pool | None:
-    row = conn.execute(_POOL_BY_ID, {"pool_id": pool_id}).mappings().first()
+    row = _POOL_BY_ID.first(conn, {"pool_id": pool_id})
     return None if row is None else Pool(**row)
 
 
@@ -79,7 +80,7 @@ def insert_client(conn: sa.Connection, client: Client) -> None:
 
 
 def get_client(conn: sa.Connection, client_id: str) -> Client | None:
-    row = conn.execute(_CLIENT_BY_ID, {"client_id": client_id}).mappings().first()
+    row = _CLIENT_BY_ID.first(conn, {"client_id": client_id})
     return None if row is None else Client(**row)
 
 

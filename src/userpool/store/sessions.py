@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from userpool.api.errors import not_authorized
+from userpool.store.prepared import Prepared
 from userpool.store.tables import auth_sessions
 
 INVALID = "Invalid session for the user."
@@ -31,9 +32,9 @@ class AuthSession:
 
 
 # Built once (every challenge step runs them): building them per call cost more than running them.
-_INSERT = auth_sessions.insert()
-_BY_ID = sa.select(auth_sessions).where(auth_sessions.c.id == sa.bindparam("session_id"))
-_CONSUME = (
+_INSERT = Prepared(auth_sessions.insert())
+_BY_ID = Prepared(sa.select(auth_sessions).where(auth_sessions.c.id == sa.bindparam("session_id")))
+_CONSUME = Prepared(
     auth_sessions.update()
     .where(auth_sessions.c.id == sa.bindparam("session_id"), auth_sessions.c.used_at.is_(None))
     .values(used_at=sa.bindparam("now"))
@@ -57,8 +58,8 @@ def create(
 ) -> str:
     """A new session string: URL-safe, several hundred characters like real ones (MFA spec §6.4)."""
     session = secrets.token_urlsafe(192)
-    conn.execute(
-        _INSERT,
+    _INSERT.execute(
+        conn,
         {
             "id": _hash(session),
             "pool_id": pool_id,
@@ -79,7 +80,7 @@ def load(conn: sa.Connection, session: str, *, client_id: str | None, now: float
 
     `client_id` None: the call names no client (AssociateSoftwareToken, VerifySoftwareToken).
     """
-    row = conn.execute(_BY_ID, {"session_id": _hash(session)}).mappings().first()
+    row = _BY_ID.first(conn, {"session_id": _hash(session)})
     if row is None or (client_id is not None and row["client_id"] != client_id):
         raise not_authorized(INVALID)
     found = AuthSession(**row)
@@ -92,8 +93,7 @@ def load(conn: sa.Connection, session: str, *, client_id: str | None, now: float
 
 def consume(conn: sa.Connection, found: AuthSession, *, now: float) -> None:
     """Mark the session used; a concurrent use that got there first makes this one fail."""
-    result = conn.execute(_CONSUME, {"session_id": found.id, "now": now})
-    if result.rowcount != 1:
+    if _CONSUME.execute(conn, {"session_id": found.id, "now": now}) != 1:
         raise not_authorized(USED)
 
 

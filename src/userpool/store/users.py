@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from userpool.store.prepared import Prepared
 from userpool.store.tables import user_attributes, users
 
 
@@ -80,22 +81,26 @@ def _attribute_rows(user: User) -> list[dict[str, Any]]:
 
 # Statements are built once: building one per call (and its cache key) cost SQLAlchemy more than
 # running it.
-_INSERT_USER = users.insert()
-_INSERT_ATTRIBUTES = user_attributes.insert()
-_UPDATE_USER = users.update().where(users.c.id == sa.bindparam("_user_id"))
+_INSERT_USER = Prepared(users.insert().returning(users.c.id))
+_INSERT_ATTRIBUTES = Prepared(user_attributes.insert())
+_UPDATE_USER = Prepared(users.update().where(users.c.id == sa.bindparam("_user_id")))
 _DELETE_ATTRIBUTES = user_attributes.delete().where(user_attributes.c.user_id == sa.bindparam("_user_id"))
 _SELECT_USER = sa.select(users)
-_BY_ID = _SELECT_USER.where(users.c.id == sa.bindparam("user_id"))
-_BY_USERNAME_KEY = _SELECT_USER.where(
-    users.c.pool_id == sa.bindparam("pool_id"), users.c.username_key == sa.bindparam("key")
+_BY_ID = Prepared(_SELECT_USER.where(users.c.id == sa.bindparam("user_id")))
+_BY_USERNAME_KEY = Prepared(
+    _SELECT_USER.where(
+        users.c.pool_id == sa.bindparam("pool_id"), users.c.username_key == sa.bindparam("key")
+    )
 )
-_BY_SUB = _SELECT_USER.where(users.c.pool_id == sa.bindparam("pool_id"), users.c.sub == sa.bindparam("sub"))
+_BY_SUB = Prepared(
+    _SELECT_USER.where(users.c.pool_id == sa.bindparam("pool_id"), users.c.sub == sa.bindparam("sub"))
+)
 _ATTRIBUTES_OF_MANY = (
     sa.select(user_attributes.c.user_id, user_attributes.c.name, user_attributes.c.value)
     .where(user_attributes.c.user_id.in_(sa.bindparam("user_ids", expanding=True)))
     .order_by(user_attributes.c.user_id, user_attributes.c.position)
 )
-_ATTRIBUTES_OF_ONE = (
+_ATTRIBUTES_OF_ONE = Prepared(
     sa.select(user_attributes.c.name, user_attributes.c.value)
     .where(user_attributes.c.user_id == sa.bindparam("user_id"))
     .order_by(user_attributes.c.position)
@@ -103,27 +108,22 @@ _ATTRIBUTES_OF_ONE = (
 
 
 def insert_user(conn: sa.Connection, user: User) -> User:
-    result = conn.execute(_INSERT_USER, _row_values(user))
-    (user_id,) = result.inserted_primary_key or (0,)
+    ((user_id,),) = _INSERT_USER.rows(conn, _row_values(user))
     stored = replace(user, id=int(user_id))
-    rows = _attribute_rows(stored)
-    if rows:
-        conn.execute(_INSERT_ATTRIBUTES, rows)
+    _INSERT_ATTRIBUTES.execute_many(conn, _attribute_rows(stored))
     return stored
 
 
 def save_user(conn: sa.Connection, user: User) -> None:
     """Write every column of the user and replace its attribute rows."""
-    conn.execute(_UPDATE_USER, {"_user_id": user.id, **_row_values(user)})
+    _UPDATE_USER.execute(conn, {"_user_id": user.id, **_row_values(user)})
     conn.execute(_DELETE_ATTRIBUTES, {"_user_id": user.id})
-    rows = _attribute_rows(user)
-    if rows:
-        conn.execute(_INSERT_ATTRIBUTES, rows)
+    _INSERT_ATTRIBUTES.execute_many(conn, _attribute_rows(user))
 
 
 def update_columns(conn: sa.Connection, user_id: int, **values: Any) -> None:
     """Update some columns without touching attributes (counters, status, password)."""
-    conn.execute(_UPDATE_USER, {"_user_id": user_id, **values})
+    _UPDATE_USER.execute(conn, {"_user_id": user_id, **values})
 
 
 def delete_user(conn: sa.Connection, user_id: int) -> None:
@@ -148,12 +148,12 @@ def users_from_rows(conn: sa.Connection, rows: Iterable[Mapping[str, Any]]) -> l
     return [User(**dict(row), attributes=attrs[row["id"]]) for row in materialised]
 
 
-def _one(conn: sa.Connection, query: sa.Select[Any], params: dict[str, Any]) -> User | None:
-    row = conn.execute(query, params).mappings().first()
+def _one(conn: sa.Connection, query: Prepared, params: dict[str, Any]) -> User | None:
+    row = query.first(conn, params)
     if row is None:
         return None
-    found = conn.execute(_ATTRIBUTES_OF_ONE, {"user_id": row["id"]})
-    return User(**dict(row), attributes={name: value for name, value in found})
+    found = _ATTRIBUTES_OF_ONE.rows(conn, {"user_id": row["id"]})
+    return User(**row, attributes={name: value for name, value in found})
 
 
 def get_by_id(conn: sa.Connection, user_id: int) -> User | None:

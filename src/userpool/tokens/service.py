@@ -18,12 +18,13 @@ from userpool.domain.validity import validity
 from userpool.store import groups as group_store
 from userpool.store import pools, users
 from userpool.store.pools import Client, Pool
+from userpool.store.prepared import Prepared
 from userpool.store.tables import origins
 from userpool.store.users import User
 from userpool.tokens.claims import SDK_SCOPE, Issue, access_claims, id_claims
 
 # Built once: building a statement per call cost more than running it.
-_INSERT_ORIGIN = origins.insert()
+_INSERT_ORIGIN = Prepared(origins.insert())
 _ORIGIN_OF_ACCESS = sa.select(origins.c.revoked_at, origins.c.user_id).where(
     origins.c.origin_jti == sa.bindparam("origin_jti")
 )
@@ -92,7 +93,7 @@ def sign_in(
         "expires_at": now + validity(client.config).refresh,
         "revoked_at": None,
     }
-    ctx.conn.execute(_INSERT_ORIGIN, row)
+    _INSERT_ORIGIN.execute(ctx.conn, row)
     issue = _issue(ctx, pool, client, user, row, now)
     result = _tokens(ctx, pool, client, user, issue)
     result["RefreshToken"] = token
