@@ -3,43 +3,25 @@ and the outbox. Knows nothing about users; everything goes through `dispatch.inv
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from userpool.api import dispatch
-from userpool.api.model import TARGET_PREFIX
 from userpool.console.app import create_console
 from userpool.console.guard import AdminGuard
 from userpool.store import outbox, pools
 from userpool.store.db import transaction
 from userpool.tokens.jwks import jwks_document, openid_configuration
+from userpool.web.protocol import Protocol
 from userpool.web.uploads import import_endpoint
-
-CONTENT_TYPE = "application/x-amz-json-1.1"
-_CREDENTIAL_REGION = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/")
-
-
-def region_of(request: Request) -> str | None:
-    """The region of a SigV4-signed call, from its credential scope (core spec §1.1)."""
-    match = _CREDENTIAL_REGION.search(request.headers.get("authorization", ""))
-    return match.group(1) if match else None
 
 
 def create_app(server: dispatch.Server) -> Starlette:
-    async def protocol(request: Request) -> Response:
-        target = request.headers.get("x-amz-target", "")
-        name = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else ""
-        body = await request.body()
-        reply = await run_in_threadpool(dispatch.invoke, server, name, body, region=region_of(request))
-        return Response(reply.body, reply.status, reply.headers, media_type=CONTENT_TYPE)
-
     def health(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -66,7 +48,7 @@ def create_app(server: dispatch.Server) -> Starlette:
         return JSONResponse(doc)
 
     routes = [
-        Route("/", protocol, methods=["POST"]),
+        Route("/", Protocol(server), methods=["POST"]),
         Route("/_userpool/health", health, methods=["GET"]),
         Route("/_userpool/messages", messages, methods=["GET"]),
         Route("/_userpool/import/{job_id}", import_endpoint(server), methods=["PUT", "GET"]),

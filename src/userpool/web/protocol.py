@@ -1,0 +1,53 @@
+"""`POST /`: the cognito-idp JSON 1.1 protocol as a plain ASGI app. Every API call takes this path,
+so it reads the two headers it needs and the body straight from the ASGI messages and answers
+with two messages, without Starlette's request and response objects."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
+
+from userpool.api import dispatch
+from userpool.api.model import TARGET_PREFIX
+
+CONTENT_TYPE = b"application/x-amz-json-1.1"
+_CREDENTIAL_REGION = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/")
+
+
+def region_of(authorization: str) -> str | None:
+    """The region of a SigV4-signed call, from its credential scope (core spec §1.1)."""
+    match = _CREDENTIAL_REGION.search(authorization)
+    return match.group(1) if match else None
+
+
+class Protocol:
+    """The endpoint: headers and body in, `dispatch.invoke` in a worker thread, the reply out."""
+
+    def __init__(self, server: dispatch.Server) -> None:
+        self.server = server
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        target = authorization = ""
+        for key, value in scope["headers"]:  # ASGI header names are lower case
+            if key == b"x-amz-target":
+                target = value.decode("latin-1")
+            elif key == b"authorization":
+                authorization = value.decode("latin-1")
+        name = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else ""
+        chunks = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        reply = await run_in_threadpool(
+            dispatch.invoke, self.server, name, b"".join(chunks), region=region_of(authorization)
+        )
+        headers = [(b"content-type", CONTENT_TYPE), (b"content-length", b"%d" % len(reply.body))]
+        headers += [(key.lower().encode(), value.encode("latin-1")) for key, value in reply.headers.items()]
+        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+        await send({"type": "http.response.body", "body": reply.body})
