@@ -206,32 +206,40 @@ def serve(args: argparse.Namespace, url: str) -> int:
     migrations.migrate(engine)
     engine.dispose()
     service_model()  # loaded once here: forked workers inherit it
-    sock = _listening_socket(args.host, args.port)
+    shared = args.workers > 1
+    # With several workers each listens on its own SO_REUSEPORT socket, so the kernel spreads
+    # connections over them. On one shared socket, the first worker to wake accepts every pending
+    # connection: four keep-alive clients all landed on one worker and one core. This socket holds
+    # the port (and reports a port in use) before any worker starts.
+    sock = _listening_socket(args.host, args.port, reuse_port=shared, listen=not shared)
 
     def worker() -> int:
+        own = _listening_socket(args.host, args.port, reuse_port=True, listen=True) if shared else sock
         app, server = build_server(url, **server_settings(args))
         config = uvicorn.Config(app, log_level=args.log_level, access_log=False)
         try:
-            uvicorn.Server(config).run(sockets=[sock])
+            uvicorn.Server(config).run(sockets=[own])
         finally:
             server.engine.dispose()
         return 0
 
     _announce(args, url, started)
-    return worker() if args.workers <= 1 else prefork.run(args.workers, worker)
+    return worker() if not shared else prefork.run(args.workers, worker)
 
 
-def _listening_socket(host: str, port: int) -> socket.socket:
+def _listening_socket(host: str, port: int, *, reuse_port: bool, listen: bool) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     # asyncio sets TCP_NODELAY only on connections of sockets it created itself; accepted
     # connections inherit it from here. Without it, Nagle's algorithm and delayed ACKs hold every
     # response for 40 ms.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
+    if listen:
+        sock.listen(2048)
     return sock
 
 
