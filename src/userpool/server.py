@@ -23,7 +23,7 @@ def build_server(
     url: str, *, clock: Clock | None = None, **settings: Any
 ) -> tuple[Starlette, dispatch.Server]:
     """A ready server on the database at `url`; `settings` are fields of `Settings`."""
-    engine = db.create_engine(url)
+    engine = db.create_engine(url, background_checkpoints=True)
     migrations.migrate(engine)
     service_model()  # load the botocore model now, not on the first request
     server = dispatch.Server(engine=engine, clock=clock or SystemClock(), settings=Settings(**settings))
@@ -34,19 +34,23 @@ def build_server(
 
 def with_maintenance(app: Starlette, server: dispatch.Server) -> None:
     """Run the maintenance thread (userpool.purge: purging expired rows, resuming abandoned import
-    jobs) while the app is up; at shutdown stop it and this process's import runners."""
+    jobs) and SQLite's WAL checkpoints (`db.checkpoint`, every second) while the app is up; at
+    shutdown stop them and this process's import runners."""
     resume = partial(importer.resume_stale, server.engine, server.clock, server.settings)
     tasks = purge.maintenance_tasks(server.engine, server.clock, [resume])
     maintenance = purge.Maintenance(tasks, server.settings.purge_interval)
+    checkpoints = purge.Maintenance([partial(db.checkpoint, server.engine)], db.CHECKPOINT_INTERVAL)
     inner = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[Any]:
         maintenance.start()
+        checkpoints.start()
         try:
             async with inner(app) as state:
                 yield state
         finally:
+            checkpoints.stop()
             maintenance.stop()
             importer.stop_all(server.engine)
 

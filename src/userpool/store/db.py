@@ -44,14 +44,31 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def create_engine(url: str) -> sa.Engine:
+def create_engine(url: str, *, background_checkpoints: bool = False) -> sa.Engine:
+    """An engine for `url`. `background_checkpoints` (SQLite): transactions never checkpoint the
+    WAL themselves; the caller runs `checkpoint` periodically (the server does, every second)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, background_checkpoints)
     return sa.create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
 
 
-def _sqlite_engine(url: str) -> sa.Engine:
+# How often a server moves SQLite's WAL into the database file (see `checkpoint`).
+CHECKPOINT_INTERVAL = 1.0
+
+
+def checkpoint(engine: sa.Engine) -> None:
+    """Copy what the WAL holds into the database file without blocking writers (SQLite's PASSIVE
+    checkpoint; nothing on PostgreSQL). Left to SQLite, every thousandth page written makes the
+    committing transaction checkpoint, fsync included, while it holds the write lock: measured with
+    AdminCreateUser in one process, p99 12 ms against 0.97 ms with checkpoints done here."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def _sqlite_engine(url: str, background_checkpoints: bool) -> sa.Engine:
     path = sa.make_url(url).database
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -66,6 +83,8 @@ def _sqlite_engine(url: str) -> sa.Engine:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        if background_checkpoints:
+            cur.execute("PRAGMA wal_autocheckpoint=0")
         cur.close()
 
     @sa.event.listens_for(engine, "begin")
