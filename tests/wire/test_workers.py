@@ -4,6 +4,10 @@ from many clients at once all land (SQLite's writers queue on the database's loc
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -54,3 +58,79 @@ def test_two_workers_share_one_sqlite_database(launch: Launcher, tmp_path: Path)
         )["AuthenticationResult"]
         assert fresh.get_user(AccessToken=result["AccessToken"])["Username"] == name
     assert server.stop() in (0, -15)
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The child processes of `pid` (Linux /proc)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in children.read_text().split()] if children.exists() else []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+
+
+def _wait(condition: Any, seconds: float = 15) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_sigterm_stops_every_worker(launch: Launcher, tmp_path: Path) -> None:  # noqa: F811
+    server = launch(f"sqlite:///{tmp_path / 'term.db'}", "--workers", "3")
+    assert _wait(lambda: len(_workers_of(server.proc.pid)) == 3)
+    workers = _workers_of(server.proc.pid)
+    assert server.stop() == 0
+    assert not any(_alive(pid) for pid in workers)
+
+
+def test_a_worker_that_dies_stops_the_server(launch: Launcher, tmp_path: Path) -> None:  # noqa: F811
+    server = launch(f"sqlite:///{tmp_path / 'die.db'}", "--workers", "2")
+    assert _wait(lambda: len(_workers_of(server.proc.pid)) == 2)
+    first, second = _workers_of(server.proc.pid)
+    os.kill(first, signal.SIGKILL)
+    server.proc.wait(timeout=15)
+    assert server.proc.returncode == 1
+    assert _wait(lambda: not _alive(second))
+    assert "stopping the server" in server.output()
+
+
+def test_connections_are_spread_over_the_workers(launch: Launcher, tmp_path: Path) -> None:  # noqa: F811
+    """Each worker listens on its own SO_REUSEPORT socket: sixteen connections opened at once do
+    not all land on the first worker to wake (as they did on one shared socket)."""
+    server = launch(f"sqlite:///{tmp_path / 'spread.db'}", "--workers", "2")
+    assert _wait(lambda: len(_workers_of(server.proc.pid)) == 2)
+    connections = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(16)]
+    try:
+        for conn in connections:  # one request each, so every connection has been accepted
+            conn.sendall(b"GET /_userpool/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert conn.recv(4096).startswith(b"HTTP/1.1 200")
+        holders = {pid: _connections_of(pid, server.port) for pid in _workers_of(server.proc.pid)}
+        assert all(count > 0 for count in holders.values()), holders
+    finally:
+        for conn in connections:
+            conn.close()
+
+
+def _connections_of(pid: int, port: int) -> int:
+    """How many established TCP connections to `port` the process holds (Linux /proc)."""
+    established = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port, state, inode = int(fields[1].split(":")[1], 16), fields[3], fields[9]
+        if local_port == port and state == "01":
+            established.add(f"socket:[{inode}]")
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            count += os.readlink(fd) in established
+        except OSError:
+            continue
+    return count
