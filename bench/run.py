@@ -66,21 +66,58 @@ def plan_of(args: argparse.Namespace) -> Plan:
     )
 
 
-def run_engine(engine: Engine, plan: Plan, selected: set[str]) -> tuple[list[Row], list[str]]:
+@dataclass
+class Live:
+    """An engine's server during the run, on its own storage."""
+
+    running: Running
+    workdir: str
+    db_url: str
+    server: contextlib.ExitStack  # closing it stops the server
+    pool: fixtures.SignInPool | None = None
+
+
+def run_interleaved(engines: list[Engine], plan: Plan, selected: set[str]) -> tuple[list[Row], list[str]]:
+    """Every engine is started at once, and each measured step runs on one engine after the
+    other. A machine whose speed drifts during the run (a shared one does) then shifts every
+    engine's figure for a step alike, and the ratios compare like with like. The idle servers
+    wait in between (userpool's once-a-second WAL checkpoint is all they do)."""
     rows: list[Row] = []
     notes: list[str] = []
-    with peers.storage(engine) as (workdir, db_url):
-        with peers.serve(engine, workdir, db_url, workers=plan.workers) as running:
+    with contextlib.ExitStack() as storage:
+        live: list[Live] = []
+        for engine in engines:
+            workdir, db_url = storage.enter_context(peers.storage(engine))
+            server = storage.enter_context(contextlib.ExitStack())
+            running = server.enter_context(peers.serve(engine, workdir, db_url, workers=plan.workers))
             notes.append(f"{engine.name}: ready in {running.ready_seconds:.2f}s on a new database")
-            rows += _sign_ins(running, plan, selected)
-            if selected & {"create", "list"}:
-                rows += _users(running, plan, selected)
-        if engine.kind == "userpool":
-            with peers.serve(engine, workdir, db_url, workers=plan.workers) as again:
-                notes.append(
-                    f"{engine.name}: ready in {again.ready_seconds:.2f}s on the existing database "
-                    f"({plan.workers} worker process{'es' if plan.workers > 1 else ''})"
-                )
+            live.append(Live(running, workdir, db_url, server))
+        if selected & {"password", "totp", "soak"}:
+            for one in live:
+                one.pool = _sign_in_pool(one.running, plan, selected)
+        for clients in plan.clients:
+            for name, measure in (("password", wl.password_sign_ins), ("totp", wl.totp_sign_ins)):
+                if name in selected:
+                    for one in live:
+                        assert one.pool is not None
+                        rows.append(measure(one.running, one.pool, clients, plan.seconds))
+                        _progress(rows[-1])
+        if "soak" in selected and plan.soak:
+            for one in live:
+                if one.running.engine.db == "sqlite" and one.pool is not None:
+                    rows.append(wl.soak(one.running, one.pool, plan.soak, clients=max(plan.clients)))
+                    _progress(rows[-1])
+        if selected & {"create", "list"}:
+            rows += _users(live, plan, selected)
+        notes.append(f"load average at the end: {_loadavg()}")
+        for one in live:
+            one.server.close()
+            if one.running.engine.kind == "userpool":
+                with peers.serve(one.running.engine, one.workdir, one.db_url, workers=plan.workers) as again:
+                    notes.append(
+                        f"{again.engine.name}: ready in {again.ready_seconds:.2f}s on the existing database "
+                        f"({plan.workers} worker process{'es' if plan.workers > 1 else ''})"
+                    )
     return rows, notes
 
 
@@ -88,10 +125,8 @@ def _progress(row: Row) -> None:
     print(f"  {row.engine:16} {row.workload:38} {row.rate:9.1f} {row.unit}", flush=True)
 
 
-def _sign_ins(running: Running, plan: Plan, selected: set[str]) -> list[Row]:
+def _sign_in_pool(running: Running, plan: Plan, selected: set[str]) -> fixtures.SignInPool:
     engine = running.engine
-    if not selected & {"password", "totp", "soak"}:
-        return []
     many = engine.replay_protected
     totp_users = (plan.totp_users if many else plan.peer_totp_users) if "totp" in selected else 0
     started = time.perf_counter()
@@ -99,31 +134,27 @@ def _sign_ins(running: Running, plan: Plan, selected: set[str]) -> list[Row]:
         running.url, engine, password_users=plan.password_users, totp_users=totp_users
     )
     print(f"  {engine.name:16} set-up: {totp_users} TOTP users in {time.perf_counter() - started:.1f}s")
-    rows: list[Row] = []
-    for clients in plan.clients:
-        if "password" in selected:
-            rows.append(wl.password_sign_ins(running, pool, clients, plan.seconds))
-            _progress(rows[-1])
-        if "totp" in selected:
-            rows.append(wl.totp_sign_ins(running, pool, clients, plan.seconds))
-            _progress(rows[-1])
-    if "soak" in selected and plan.soak and engine.db == "sqlite":
-        rows.append(wl.soak(running, pool, plan.soak, clients=max(plan.clients)))
-        _progress(rows[-1])
-    return rows
+    return pool
 
 
-def _users(running: Running, plan: Plan, selected: set[str]) -> list[Row]:
+def _users(live: list[Live], plan: Plan, selected: set[str]) -> list[Row]:
     clients = max(plan.clients)
-    row, pool = wl.admin_create_users(running, plan.create_users, clients, plan.create_seconds)
-    _progress(row)
-    rows = [row]
-    if "list" in selected and pool.created:
+    rows: list[Row] = []
+    made: list[tuple[Running, wl.ListPool]] = []
+    for one in live:
+        row, pool = wl.admin_create_users(one.running, plan.create_users, clients, plan.create_seconds)
+        _progress(row)
+        rows.append(row)
+        if pool.created:
+            made.append((one.running, pool))
+    if "list" in selected:
         for measure in (wl.list_equals, wl.list_prefix):
-            rows.append(measure(running, pool, clients, plan.seconds))
+            for running, pool in made:
+                rows.append(measure(running, pool, clients, plan.seconds))
+                _progress(rows[-1])
+        for running, pool in made:
+            rows.append(wl.list_walk(running, pool, plan.seconds))
             _progress(rows[-1])
-        rows.append(wl.list_walk(running, pool, plan.seconds))
-        _progress(rows[-1])
     return rows
 
 
@@ -266,18 +297,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_floor:
         with _section("crypto floor"):
             found = floor.measure(seconds=2.0 if args.quick else 4.0)
-    rows: list[Row] = []
-    notes: list[str] = []
-    for name in names:
-        engine = ENGINES[name]
-        if engine.kind in skipped:
-            notes.append(f"{engine.name}: skipped ({skipped[engine.kind]})")
-            continue
-        with _section(engine.name):
-            found_rows, found_notes = run_engine(engine, plan, selected)
-        notes.append(f"{engine.name}: load average after it {_loadavg()}")
-        rows += found_rows
-        notes += found_notes
+    engines = [ENGINES[name] for name in names if ENGINES[name].kind not in skipped]
+    notes = [
+        f"{ENGINES[n].name}: skipped ({skipped[ENGINES[n].kind]})"
+        for n in names
+        if ENGINES[n].kind in skipped
+    ]
+    with _section(", ".join(engine.name for engine in engines) + ", step by step"):
+        rows, run_notes = run_interleaved(engines, plan, selected)
+    notes += run_notes
     print()
     print_table(rows)
     for note in notes:

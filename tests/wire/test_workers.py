@@ -4,6 +4,7 @@ from many clients at once all land (SQLite's writers queue on the database's loc
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import socket
@@ -134,3 +135,35 @@ def _connections_of(pid: int, port: int) -> int:
         except OSError:
             continue
     return count
+
+
+def test_reads_do_not_queue_behind_a_writer(launch: Launcher, tmp_path: Path) -> None:  # noqa: F811
+    """While another process holds the SQLite write lock, an operation that only reads (ListUsers,
+    AdminGetUser) answers at once and one that writes (AdminCreateUser) waits for the lock."""
+    database = tmp_path / "reads.db"
+    server = launch(f"sqlite:///{database}", "--workers", "2")
+    idp = boto3.client(
+        "cognito-idp",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+        config=Config(read_timeout=5, retries={"max_attempts": 1}),  # a read that waits fails
+    )
+    pool_id = idp.create_user_pool(PoolName="reads")["UserPool"]["Id"]
+    idp.admin_create_user(UserPoolId=pool_id, Username="first", MessageAction="SUPPRESS")
+    lock = os.open(f"{database}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # what a writing transaction of another process holds
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            writing = thread.submit(
+                idp.admin_create_user, UserPoolId=pool_id, Username="second", MessageAction="SUPPRESS"
+            )
+            assert [u["Username"] for u in idp.list_users(UserPoolId=pool_id)["Users"]] == ["first"]
+            assert idp.admin_get_user(UserPoolId=pool_id, Username="first")["Username"] == "first"
+            time.sleep(0.5)
+            assert not writing.done()
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            assert writing.result(timeout=10)["User"]["Username"] == "second"
+    finally:
+        os.close(lock)

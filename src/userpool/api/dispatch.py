@@ -26,10 +26,14 @@ log = logging.getLogger("userpool")
 
 Handler = Callable[[Context, dict[str, Any]], Mapping[str, Any]]
 HANDLERS: dict[str, Handler] = {}
+# Operations whose transaction only reads (`transaction(read_only=True)`): on SQLite they do not
+# queue behind writers, and a write inside one fails.
+READS_ONLY: set[str] = set()
 
 
-def operation(name: str) -> Callable[[Handler], Handler]:
-    """Register the handler of a modelled operation (`@operation("InitiateAuth")`)."""
+def operation(name: str, *, reads_only: bool = False) -> Callable[[Handler], Handler]:
+    """Register the handler of a modelled operation (`@operation("InitiateAuth")`);
+    `reads_only` for one that never writes (`@operation("ListUsers", reads_only=True)`)."""
     if operation_model(name) is None:
         raise ValueError(f"{name} is not an operation of the cognito-idp model")
 
@@ -37,6 +41,8 @@ def operation(name: str) -> Callable[[Handler], Handler]:
         if name in HANDLERS:
             raise ValueError(f"{name} registered twice")
         HANDLERS[name] = fn
+        if reads_only:
+            READS_ONLY.add(name)
         return fn
 
     return register
@@ -138,7 +144,7 @@ def call(
     effects: list[Callable[[], None]] = []
     deferred: list[Callable[[], None]] = []
     kept: CognitoError | None = None
-    with transaction(server.engine) as conn:
+    with transaction(server.engine, read_only=name in READS_ONLY) as conn:
         ctx = Context(
             conn=conn, clock=server.clock, settings=server.settings, region=region, deferred=deferred
         )

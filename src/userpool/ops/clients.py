@@ -147,7 +147,7 @@ def create_user_pool_client(ctx: Context, params: dict[str, Any]) -> dict[str, A
     return {"UserPoolClient": describe(client)}
 
 
-@operation("DescribeUserPoolClient")
+@operation("DescribeUserPoolClient", reads_only=True)
 def describe_user_pool_client(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     pool = require_pool(ctx, params["UserPoolId"])
     return {"UserPoolClient": describe(require_client(ctx, params["ClientId"], pool.id))}
@@ -178,7 +178,7 @@ def delete_user_pool_client(ctx: Context, params: dict[str, Any]) -> dict[str, A
     return {}
 
 
-@operation("ListUserPoolClients")
+@operation("ListUserPoolClients", reads_only=True)
 def list_user_pool_clients(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     pool = require_pool(ctx, params["UserPoolId"])
     found, token = paginate(

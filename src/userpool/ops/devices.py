@@ -215,7 +215,7 @@ def _listing(
     return out
 
 
-@operation("ListDevices")
+@operation("ListDevices", reads_only=True)
 def list_devices(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """Only remembered devices [OBS aws-sdk-android integration test testRememberDevice: a
     not-remembered device is not listed]."""
@@ -223,13 +223,13 @@ def list_devices(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     return _listing(ctx, caller.pool, caller.user, params, (REMEMBERED,))
 
 
-@operation("AdminListDevices")
+@operation("AdminListDevices", reads_only=True)
 def admin_list_devices(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     pool, user = _admin(ctx, params, declares_user_not_found=False)
     return _listing(ctx, pool, user, params, (REMEMBERED, NOT_REMEMBERED))
 
 
-@operation("GetDevice")
+@operation("GetDevice", reads_only=True)
 def get_device(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """A not-remembered device is not found by its owner [OBS aws-sdk-android testRememberDevice],
     while AdminGetDevice shows it."""
@@ -240,7 +240,7 @@ def get_device(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     return {"Device": device_type(ctx, caller.pool, caller.user, device)}
 
 
-@operation("AdminGetDevice")
+@operation("AdminGetDevice", reads_only=True)
 def admin_get_device(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     pool, user = _admin(ctx, params, declares_user_not_found=False)
     return {"Device": device_type(ctx, pool, user, _confirmed(ctx, pool, user, params["DeviceKey"]))}

@@ -71,7 +71,7 @@ def create_group(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     return {"Group": group_type(group)}
 
 
-@operation("GetGroup")
+@operation("GetGroup", reads_only=True)
 def get_group(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     pool = require_pool(ctx, params["UserPoolId"])
     return {"Group": group_type(require_group(ctx, pool, params["GroupName"]))}
@@ -96,7 +96,7 @@ def delete_group(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-@operation("ListGroups")
+@operation("ListGroups", reads_only=True)
 def list_groups(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     pool = require_pool(ctx, params["UserPoolId"])
     found, more = _page(
@@ -128,7 +128,7 @@ def admin_remove_user_from_group(ctx: Context, params: dict[str, Any]) -> dict[s
     return {}
 
 
-@operation("AdminListGroupsForUser")
+@operation("AdminListGroupsForUser", reads_only=True)
 def admin_list_groups_for_user(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     pool = require_pool(ctx, params["UserPoolId"])
     user = require_user(ctx, pool, params["Username"])
@@ -141,7 +141,7 @@ def admin_list_groups_for_user(ctx: Context, params: dict[str, Any]) -> dict[str
     return {"Groups": [group_type(g) for g in found], **more}
 
 
-@operation("ListUsersInGroup")
+@operation("ListUsersInGroup", reads_only=True)
 def list_users_in_group(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     pool = require_pool(ctx, params["UserPoolId"])
     group = require_group(ctx, pool, params["GroupName"])

@@ -126,7 +126,7 @@ def start_job(ctx: Context, pool: Pool, job_id: str) -> ImportJob:
     return started
 
 
-@operation("GetCSVHeader")
+@operation("GetCSVHeader", reads_only=True)
 def get_csv_header(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     pool = require_pool(ctx, params["UserPoolId"])
     return {"UserPoolId": pool.id, "CSVHeader": csv_header(pool)}

@@ -117,7 +117,7 @@ def _requested(params: Mapping[str, Any]) -> frozenset[str] | None:
     return frozenset(names)
 
 
-@operation("ListUsers")
+@operation("ListUsers", reads_only=True)
 def list_users(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """Users in filter-value then username order, or username order without a filter; a page
     chain never repeats a user (keyset pagination, core spec §11.1 [INF])."""

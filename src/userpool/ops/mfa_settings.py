@@ -89,7 +89,7 @@ def set_user_pool_mfa_config(ctx: Context, params: dict[str, Any]) -> Mapping[st
     return state
 
 
-@operation("GetUserPoolMfaConfig")
+@operation("GetUserPoolMfaConfig", reads_only=True)
 def get_user_pool_mfa_config(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     return mfa_config(require_pool(ctx, params["UserPoolId"]))
 

@@ -188,7 +188,7 @@ def create_user_pool(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     return {"UserPool": describe(ctx, pool)}
 
 
-@operation("DescribeUserPool")
+@operation("DescribeUserPool", reads_only=True)
 def describe_user_pool(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     return {"UserPool": describe(ctx, require_pool(ctx, params["UserPoolId"]))}
 
@@ -230,7 +230,7 @@ def decode_token(token: str | None) -> str | None:
     return after
 
 
-@operation("ListUserPools")
+@operation("ListUserPools", reads_only=True)
 def list_user_pools(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     limit = int(params["MaxResults"])
     found = store.list_pools(ctx.conn, after=decode_token(params.get("NextToken")), limit=limit + 1)

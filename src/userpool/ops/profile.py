@@ -61,7 +61,7 @@ def change_password(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     return {}
 
 
-@operation("GetUser")
+@operation("GetUser", reads_only=True)
 def get_user(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """core spec §7.7, §10: the attributes the client may read (`sub` always) and MFA fields."""
     caller, client = _caller(ctx, params)

@@ -116,7 +116,7 @@ def admin_create_user(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]
     return {"User": user_type(ctx, pool, user)}
 
 
-@operation("AdminGetUser")
+@operation("AdminGetUser", reads_only=True)
 def admin_get_user(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """core spec §6.7, §10: every attribute, `sub` first; dates, status, MFA fields."""
     pool = require_pool(ctx, params["UserPoolId"])
