@@ -20,14 +20,14 @@ from tests.wire.helpers import PASSWORD
 from tests.wire.test_process import Launcher, launch  # noqa: F401  (the fixture)
 
 
-def _client(url: str) -> Any:
+def _client(url: str, config: Config | None = None) -> Any:
     return boto3.client(
         "cognito-idp",
         endpoint_url=url,
         region_name="us-east-1",
         aws_access_key_id="AKIDEXAMPLE",
         aws_secret_access_key="secret",
-        config=Config(max_pool_connections=8),
+        config=config or Config(max_pool_connections=8),
     )
 
 
@@ -142,14 +142,7 @@ def test_reads_do_not_queue_behind_a_writer(launch: Launcher, tmp_path: Path) ->
     AdminGetUser) answers at once and one that writes (AdminCreateUser) waits for the lock."""
     database = tmp_path / "reads.db"
     server = launch(f"sqlite:///{database}", "--workers", "2")
-    idp = boto3.client(
-        "cognito-idp",
-        endpoint_url=server.url,
-        region_name="us-east-1",
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="secret",
-        config=Config(read_timeout=5, retries={"max_attempts": 1}),  # a read that waits fails
-    )
+    idp = _client(server.url, Config(read_timeout=5, retries={"max_attempts": 1}))  # a waiting read fails
     pool_id = idp.create_user_pool(PoolName="reads")["UserPool"]["Id"]
     idp.admin_create_user(UserPoolId=pool_id, Username="first", MessageAction="SUPPRESS")
     lock = os.open(f"{database}.lock", os.O_RDWR | os.O_CREAT, 0o600)

@@ -20,7 +20,7 @@ _MODEL_DIR = Path(botocore.__file__).parent / "data" / "cognito-idp"
 
 @cache
 def service_model() -> ServiceModel:
-    (version,) = sorted(_MODEL_DIR.iterdir())[-1:]
+    version = max(_MODEL_DIR.iterdir())  # the newest API version, as botocore's loader takes
     with gzip.open(version / "service-2.json.gz", "rt", encoding="utf-8") as f:
         return ServiceModel(json.load(f), service_name="cognito-idp")
 

@@ -53,8 +53,10 @@ def create_engine(url: str, *, background_checkpoints: bool = False) -> sa.Engin
     return sa.create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
 
 
-# How often a server moves SQLite's WAL into the database file (see `checkpoint`).
+# How often a server moves SQLite's WAL into the database file (see `checkpoint`), and the WAL
+# size past which it also lets the next writer start the WAL over.
 CHECKPOINT_INTERVAL = 1.0
+_WAL_RESTART_BYTES = 4 << 20  # about the 1,000 pages of SQLite's own checkpoints
 
 
 def checkpoint(engine: sa.Engine) -> None:
@@ -78,9 +80,6 @@ def checkpoint(engine: sa.Engine) -> None:
     if os.path.getsize(f"{path}-wal") > _WAL_RESTART_BYTES:
         with lock.held():
             _checkpoint(engine)
-
-
-_WAL_RESTART_BYTES = 4 << 20  # about the 1,000 pages of SQLite's own checkpoints
 
 
 def _checkpoint(engine: sa.Engine) -> None:
@@ -169,8 +168,9 @@ def _writer_lock(engine: sa.Engine) -> _WriterLock | None:
     return found
 
 
-# The execution option marking a transaction that only reads.
+# The execution option marking a transaction that only reads (PostgreSQL's own one as well).
 READ_ONLY = "userpool_read_only"
+_READ_ONLY_OPTIONS = {READ_ONLY: True, "postgresql_readonly": True}
 
 
 @contextmanager
@@ -182,9 +182,8 @@ def transaction(engine: sa.Engine, *, read_only: bool = False) -> Iterator[sa.Co
     several processes run side by side with each other and with a writer (WAL readers never wait).
     """
     lock = None if read_only else _writer_lock(engine)
-    options = {READ_ONLY: True, "postgresql_readonly": True} if read_only else {}
     with lock.held() if lock is not None else nullcontext(), engine.connect() as conn:
-        conn = conn.execution_options(**options) if options else conn
+        conn = conn.execution_options(**_READ_ONLY_OPTIONS) if read_only else conn
         with conn.begin():
             yield conn
 
