@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,7 +48,6 @@ CHALLENGES = frozenset({PASSWORD_VERIFIER, DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERI
 MAX_SKEW = 300.0  # core spec §9.4 step 7 [INF]: |now - TIMESTAMP| <= 5 minutes
 BAD_TIMESTAMP = "Invalid TIMESTAMP format"  # core spec §9.4 step 7 [INF text]
 NO_LAMBDA = "Custom auth lambda trigger is not configured for the user pool."  # core spec §13 [OBS]
-_SESSION_BYTES = 192  # a simulated Session looks like sessions.create's
 
 
 @dataclass(frozen=True)
@@ -124,7 +122,7 @@ def _simulated(pool: Pool, username: str) -> dict[str, Any]:
     # The same modular exponentiation as a real challenge, so the time tells nothing either.
     _, big_b = srp.server_challenge(int.from_bytes(seed, "big") or 1)
     shown = user_id if pool.config.get("UsernameAttributes") else username
-    session = secrets.token_urlsafe(_SESSION_BYTES)
+    session = sessions.new_session_string()
     return _challenge(PASSWORD_VERIFIER, session, salt, big_b, USERNAME=shown, USER_ID_FOR_SRP=user_id)
 
 

@@ -31,6 +31,12 @@ class AuthSession:
     used_at: float | None
 
 
+def new_session_string() -> str:
+    """Random, URL-safe and several hundred characters like real ones (MFA spec §6.4). It never
+    begins with "-": the AWS CLI reads `--session -x...` as an option and refuses the call."""
+    return "A" + secrets.token_urlsafe(192)
+
+
 # Built once (every challenge step runs them): building them per call cost more than running them.
 _INSERT = Prepared(auth_sessions.insert())
 _BY_ID = Prepared(sa.select(auth_sessions).where(auth_sessions.c.id == sa.bindparam("session_id")))
@@ -56,8 +62,8 @@ def create(
     now: float,
     lifetime: float,
 ) -> str:
-    """A new session string: URL-safe, several hundred characters like real ones (MFA spec §6.4)."""
-    session = secrets.token_urlsafe(192)
+    """Stores a new session and returns its string."""
+    session = new_session_string()
     _INSERT.execute(
         conn,
         {
