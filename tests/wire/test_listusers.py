@@ -150,3 +150,13 @@ def test_pagination_walks_every_user_once(idp: Any) -> None:
         "user017",
     ]
     assert len(walk(idp, pool_id, Filter='cognito:user_status = "FORCE_CHANGE_PASSWORD"', Limit=60)) == 130
+    # By `sub` (unique, so ordered by it alone): each leading hex digit's users, a few a page.
+    subs = {
+        u["Username"]: attr_dict(u["Attributes"])["sub"]
+        for tens in range(13)
+        for u in idp.list_users(UserPoolId=pool_id, Filter=f'username ^= "user{tens:02d}"')["Users"]
+    }
+    assert sorted(subs) == sorted(created)
+    for digit in "0123456789abcdef":
+        wanted = sorted((sub, name) for name, sub in subs.items() if sub.startswith(digit))
+        assert walk(idp, pool_id, Filter=f'sub ^= "{digit}"', Limit=3) == [name for _, name in wanted]

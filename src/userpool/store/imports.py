@@ -238,7 +238,7 @@ def _parts(items: list[str], size: int = 1000) -> Iterator[list[str]]:
 _USER_COLUMNS = (
     "id, pool_id, username, username_key, sub, status, enabled, created_at, modified_at, failed_attempts, mfa"
 )
-_ATTRIBUTE_COLUMNS = "user_id, name, pool_id, value, value_key, position"
+_ATTRIBUTE_COLUMNS = "user_id, name, pool_id, value, value_key, username_key, position"
 
 
 def insert_users(conn: sa.Connection, new: Sequence[User]) -> list[int]:
@@ -248,7 +248,7 @@ def insert_users(conn: sa.Connection, new: Sequence[User]) -> list[int]:
     ids = _allocate_ids(conn, len(new))
     user_rows = [_user_row(i, u) for i, u in zip(ids, new, strict=True)]
     attribute_rows = [
-        (i, name, u.pool_id, value, value_key(value), position)
+        (i, name, u.pool_id, value, value_key(value), u.username_key, position)
         for i, u in zip(ids, new, strict=True)
         for position, (name, value) in enumerate(u.attributes.items())
     ]

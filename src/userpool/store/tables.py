@@ -39,6 +39,15 @@ clients = sa.Table(
     sa.Index("ix_clients_pool", "pool_id"),
 )
 
+VALUE_KEY_LENGTH = 256
+
+
+def key_type(length: int) -> sa.types.TypeEngine[str]:
+    """A key that prefix ranges and keyset pages compare by code point on both engines: SQLite
+    compares BINARY by default, and PostgreSQL gets the "C" collation whatever the database's."""
+    return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
+
+
 users = sa.Table(
     "users",
     metadata,
@@ -47,7 +56,7 @@ users = sa.Table(
     sa.Column("username", sa.String(128), nullable=False),
     # The lookup key: the username, lower-cased in case-insensitive pools (core spec §6.2).
     # (Lower-casing can lengthen a string: `İ` becomes two characters.)
-    sa.Column("username_key", sa.String(512), nullable=False),
+    sa.Column("username_key", key_type(512), nullable=False),
     sa.Column("sub", sa.String(36), nullable=False),
     sa.Column("status", sa.String(32), nullable=False),
     sa.Column("enabled", sa.Boolean, nullable=False),
@@ -64,6 +73,9 @@ users = sa.Table(
     sa.Column("mfa", sa.JSON, nullable=False),
     sa.UniqueConstraint("pool_id", "username_key", name="uq_users_pool_username"),
     sa.UniqueConstraint("pool_id", "sub", name="uq_users_pool_sub"),
+    # ListUsers filtered by `cognito:user_status` or `status` (core spec §11.1), in username order.
+    sa.Index("ix_users_status", "pool_id", "status", "username_key"),
+    sa.Index("ix_users_enabled", "pool_id", "enabled", "username_key"),
 )
 
 user_attributes = sa.Table(
@@ -74,12 +86,18 @@ user_attributes = sa.Table(
     sa.Column("pool_id", sa.String(55), nullable=False),
     sa.Column("value", sa.Text, nullable=False),
     # Lower-cased value for case-insensitive filters and alias lookups (core spec §11.1, §6.2),
-    # cut to 512 characters so it always fits a B-tree index entry. Filter values are at most
-    # 256 characters (the model's Filter max), so `=` and `^=` on the cut key stay exact.
-    sa.Column("value_key", sa.String(512), nullable=False),
+    # cut to VALUE_KEY_LENGTH characters so that, with the username key, it always fits a B-tree
+    # index entry (PostgreSQL's limit is 2,704 bytes; 256 characters are at most 1,024). A filter
+    # value is shorter than 256 characters (the whole Filter is at most 256), so `=` and `^=` on
+    # the cut key stay exact.
+    sa.Column("value_key", key_type(VALUE_KEY_LENGTH), nullable=False),
+    # The user's `users.username_key`, which never changes: ListUsers with a filter orders by
+    # (value, username) (core spec §11.1 [INF]), and this index hands a page over in that order,
+    # whether the filter matches one user or all of them, without sorting the matches.
+    sa.Column("username_key", key_type(512), nullable=False),
     # Insertion order, so responses list attributes as they were given (core spec §10).
     sa.Column("position", sa.Integer, nullable=False),
-    sa.Index("ix_user_attributes_lookup", "pool_id", "name", "value_key"),
+    sa.Index("ix_user_attributes_scan", "pool_id", "name", "value_key", "username_key"),
 )
 
 groups = sa.Table(

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from userpool.store.prepared import Prepared
-from userpool.store.tables import user_attributes, users
+from userpool.store.tables import VALUE_KEY_LENGTH, user_attributes, users
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def _row_values(user: User) -> dict[str, Any]:
 
 def value_key(value: str) -> str:
     """The indexed form of an attribute value (see `user_attributes.value_key`)."""
-    return value.lower()[:512]
+    return value.lower()[:VALUE_KEY_LENGTH]
 
 
 def _attribute_rows(user: User) -> list[dict[str, Any]]:
@@ -73,6 +73,7 @@ def _attribute_rows(user: User) -> list[dict[str, Any]]:
             "name": name,
             "value": value,
             "value_key": value_key(value),
+            "username_key": user.username_key,
             "position": position,
         }
         for position, (name, value) in enumerate(user.attributes.items())
@@ -214,6 +215,12 @@ class UserScan:
     def by_key_only(self) -> bool:
         return (self.attribute is None and self.column == "username_key") or len(self.equals) == 1
 
+    @property
+    def by_sort_only(self) -> bool:
+        """The sort value is unique in a pool (`sub`): no username is needed to break ties, and
+        ordering by the value alone lets its unique index hand the page over in order."""
+        return self.attribute is None and self.column == "sub"
+
 
 def _prefix_conditions(col: sa.ColumnElement[Any], prefix: str) -> list[sa.ColumnElement[bool]]:
     """`col` starts with `prefix`: a range the index can use, plus an exact check."""
@@ -243,17 +250,35 @@ def _after_condition(
     value, key = after
     if scan.by_key_only:
         return key_column > key
+    if scan.by_sort_only:
+        beyond: sa.ColumnElement[bool] = sort > value
+        return beyond
     return sa.and_(sort >= value, sa.or_(sort > value, sa.and_(sort == value, key_column > key)))
 
 
-def _key_column(conn: sa.Connection, scan: UserScan) -> sa.ColumnElement[Any]:
-    """`username_key` as a scan orders and pages by it. Filtering by one attribute value
-    (`email = "..."`), SQLite without ANALYZE statistics would rather walk the pool's username
-    index (no sort needed) and check every user's attribute: a scan of the whole pool for one
-    user. As an expression the key offers it no index, so the attribute index leads."""
-    if scan.attribute is not None and conn.dialect.name == "sqlite":
-        return users.c.username_key.concat(sa.literal_column("''"))
-    return users.c.username_key
+def scan_query(scan: UserScan, *, after: tuple[Any, str] | None, limit: int) -> sa.Select[Any]:
+    """The statement of a scan page: `users` rows and their sort value (`scan_sort`), in the
+    order of an index, so a page reads `limit` index entries however many users match."""
+    key_column: sa.ColumnElement[Any] = users.c.username_key
+    if scan.attribute is not None:
+        # Sorted and paged by the attribute row's own copy of the username key, so that the
+        # ix_user_attributes_scan index alone yields the page in order.
+        sort: sa.ColumnElement[Any] = user_attributes.c.value_key
+        key_column = user_attributes.c.username_key
+        source: sa.FromClause = users.join(user_attributes, user_attributes.c.user_id == users.c.id)
+    else:
+        sort, source = users.c[scan.column], users
+    conds = _scan_conditions(scan, sort)
+    if after is not None:
+        conds.append(_after_condition(scan, sort, key_column, after))
+    order = [key_column] if scan.by_key_only else [sort] if scan.by_sort_only else [sort, key_column]
+    return (
+        sa.select(users, sort.label("scan_sort"))
+        .select_from(source)
+        .where(*conds)
+        .order_by(*order)
+        .limit(limit)
+    )
 
 
 def scan_users(
@@ -263,24 +288,7 @@ def scan_users(
     each with its own position. Never OFFSET: every page is an index range."""
     if scan.nothing:
         return []
-    if scan.attribute is not None:
-        sort: sa.ColumnElement[Any] = user_attributes.c.value_key
-        source: sa.FromClause = users.join(user_attributes, user_attributes.c.user_id == users.c.id)
-    else:
-        sort, source = users.c[scan.column], users
-    conds = _scan_conditions(scan, sort)
-    key_column = _key_column(conn, scan)
-    if after is not None:
-        conds.append(_after_condition(scan, sort, key_column, after))
-    order = [key_column] if scan.by_key_only else [sort, key_column]
-    query = (
-        sa.select(users, sort.label("scan_sort"))
-        .select_from(source)
-        .where(*conds)
-        .order_by(*order)
-        .limit(limit)
-    )
-    rows = [dict(row) for row in conn.execute(query).mappings()]
+    rows = [dict(row) for row in conn.execute(scan_query(scan, after=after, limit=limit)).mappings()]
     sorts = [row.pop("scan_sort") for row in rows]
     found = users_from_rows(conn, rows)
     return [(u, None if scan.by_key_only else s, u.username_key) for u, s in zip(found, sorts, strict=True)]

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.operations import Operations
 
-from userpool.store import db, migrations
+from userpool.store import db, migrations, tables, users
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -40,23 +40,115 @@ def test_later_steps_run_in_order_on_an_older_database(
 ) -> None:
     migrations.migrate(engine)
     ran: list[int] = []
+    first, second = migrations.LATEST + 1, migrations.LATEST + 2
 
     def add_note(op: Operations) -> None:
-        ran.append(2)
+        ran.append(first)
         op.add_column("users", sa.Column("migration_note", sa.String(20)))
 
     def index_note(op: Operations) -> None:
-        ran.append(3)
+        ran.append(second)
         op.create_index("ix_users_migration_note", "users", ["migration_note"])
 
-    monkeypatch.setattr(migrations, "STEPS", [(2, add_note), (3, index_note)])
-    assert migrations.migrate(engine) == 3
-    assert ran == [2, 3]
+    monkeypatch.setattr(migrations, "STEPS", [*migrations.STEPS, (first, add_note), (second, index_note)])
+    assert migrations.migrate(engine) == second
+    assert ran == [first, second]
     with engine.connect() as conn:
-        assert migrations.current_version(conn) == 3
+        assert migrations.current_version(conn) == second
         columns = {column["name"] for column in sa.inspect(conn).get_columns("users")}
         indexes = {index["name"] for index in sa.inspect(conn).get_indexes("users")}
     assert "migration_note" in columns
     assert "ix_users_migration_note" in indexes
-    assert migrations.migrate(engine) == 3  # a database at the latest version gets no step again
-    assert ran == [2, 3]
+    assert migrations.migrate(engine) == second  # a database at the latest version gets no step again
+    assert ran == [first, second]
+
+
+def _back_to_version_1(engine: sa.Engine) -> None:
+    """Turn a new database into the schema version 1 had: no `user_attributes.username_key`, the
+    old lookup index, keys without a collation of their own, a 512-character value key."""
+    postgres = engine.dialect.name == "postgresql"
+    with engine.begin() as conn:
+        for name in ("ix_user_attributes_scan", "ix_users_status", "ix_users_enabled"):
+            conn.exec_driver_sql(f"DROP INDEX {name}")
+        conn.exec_driver_sql("ALTER TABLE user_attributes DROP COLUMN username_key")
+        if postgres:
+            for table, column in (("users", "username_key"), ("user_attributes", "value_key")):
+                conn.exec_driver_sql(
+                    f'ALTER TABLE {table} ALTER COLUMN {column} TYPE VARCHAR(512) COLLATE "default"'
+                )
+        conn.exec_driver_sql(
+            "CREATE INDEX ix_user_attributes_lookup ON user_attributes (pool_id, name, value_key)"
+        )
+        conn.execute(migrations.version_table.update().values(version=1))
+
+
+def _insert_version_1_user(conn: sa.Connection, user_id: int, username: str, email: str) -> None:
+    conn.execute(
+        tables.users.insert().values(
+            id=user_id, pool_id="us-east-1_mig", username=username, username_key=username.lower(),
+            sub=f"00000000-0000-4000-8000-{user_id:012d}", status="CONFIRMED", enabled=True,
+            created_at=0.0, modified_at=0.0, mfa={},
+        )
+    )  # fmt: skip
+    rows = [("email", email, email.lower()), ("family_name", "Same", "same")]
+    insert = sa.text(
+        "INSERT INTO user_attributes (user_id, name, pool_id, value, value_key, position) "
+        "VALUES (:user_id, :name, 'us-east-1_mig', :value, :key, :position)"
+    )
+    for position, (name, value, key) in enumerate(rows):
+        conn.execute(
+            insert, {"user_id": user_id, "name": name, "value": value, "key": key, "position": position}
+        )
+
+
+def test_version_2_orders_filtered_pages_from_an_index(engine: sa.Engine) -> None:
+    migrations.migrate(engine)
+    _back_to_version_1(engine)
+    long_email = "a" * 300 + "@example.com"
+    with engine.begin() as conn:
+        conn.execute(
+            tables.pools.insert().values(
+                id="us-east-1_mig", region="us-east-1", name="mig", config={}, id_key_pem="k",
+                access_key_pem="k", created_at=0.0, modified_at=0.0,
+            )
+        )  # fmt: skip
+        for user_id, username, email in (
+            (1, "Zed", "z@example.com"),
+            (2, "amy", long_email),
+            (3, "bo", "b@x.org"),
+        ):
+            _insert_version_1_user(conn, user_id, username, email)
+    assert migrations.migrate(engine) == 2
+    with engine.connect() as conn:
+        inspected = sa.inspect(conn)
+        indexes = {index["name"] for index in inspected.get_indexes("user_attributes")}
+        found = conn.execute(
+            sa.select(tables.user_attributes.c.user_id, tables.user_attributes.c.username_key)
+            .where(tables.user_attributes.c.name == "email")
+            .order_by(tables.user_attributes.c.user_id)
+        ).all()
+        longest = conn.execute(
+            sa.select(sa.func.max(sa.func.length(tables.user_attributes.c.value_key)))
+        ).scalar()
+        # Every user sharing the family name, in username order, as ListUsers pages them.
+        same = users.scan_users(
+            conn,
+            users.UserScan("us-east-1_mig", attribute="family_name", equals=("same",)),
+            after=None,
+            limit=60,
+        )
+        after_amy = users.scan_users(
+            conn,
+            users.UserScan("us-east-1_mig", attribute="family_name", equals=("same",)),
+            after=(None, "amy"),
+            limit=60,
+        )
+        by_email = users.scan_users(
+            conn, users.UserScan("us-east-1_mig", attribute="email", prefix=""), after=None, limit=60
+        )
+    assert "ix_user_attributes_scan" in indexes and "ix_user_attributes_lookup" not in indexes
+    assert [tuple(row) for row in found] == [(1, "zed"), (2, "amy"), (3, "bo")]
+    assert longest == 256
+    assert [u.username for u, _, _ in same] == ["amy", "bo", "Zed"]
+    assert [u.username for u, _, _ in after_amy] == ["bo", "Zed"]
+    assert [u.username for u, _, _ in by_email] == ["amy", "bo", "Zed"]
