@@ -3,8 +3,13 @@ the From, Reply-To, Subject and code the pool configures, and the same code is i
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from aiosmtpd.controller import Controller
 
 from tests.conftest import Running, free_port, served
 from tests.wire.conftest import Inbox
@@ -80,3 +85,53 @@ def test_unreachable_smtp_server_does_not_fail_the_operation(tmp_path: Path) -> 
             UserAttributes=[{"Name": "email", "Value": "eve@example.net"}],
         )
         assert live.last_code("eve@example.net").isdigit()
+
+
+class SlowInbox(Inbox):
+    """An SMTP server that takes `delay` seconds to accept a message."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+        self.receiving = threading.Event()
+        self.accepted = threading.Event()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.receiving.set()
+        await asyncio.sleep(self.delay)
+        answer = await super().handle_DATA(server, session, envelope)
+        self.accepted.set()
+        return answer
+
+
+def test_a_slow_smtp_server_holds_up_no_other_call(tmp_path: Path) -> None:
+    """Delivery runs after the commit and off the event loop (calls on SQLite run on the loop):
+    while one call's email waits for the SMTP server, another call is answered."""
+    handler = SlowInbox(delay=3.0)
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with served(
+            f"sqlite:///{tmp_path / 'slow.db'}", "sqlite", smtp_url=f"smtp://127.0.0.1:{port}"
+        ) as live:
+            idp = live.client()
+            pool_id = make_pool(idp)
+            client_id = make_client(idp, pool_id)
+            with ThreadPoolExecutor(max_workers=1) as thread:
+                signing_up = thread.submit(
+                    idp.sign_up,
+                    ClientId=client_id,
+                    Username="fay",
+                    Password="Correct-Horse-1",
+                    UserAttributes=[{"Name": "email", "Value": "fay@example.net"}],
+                )
+                assert handler.receiving.wait(10)
+                listed = idp.list_users(UserPoolId=pool_id)["Users"]
+                # Answered while the SMTP server still held the message back.
+                assert not handler.accepted.is_set()
+                assert [u["Username"] for u in listed] == ["fay"]
+                assert signing_up.result(timeout=20)["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+            assert handler.accepted.is_set()
+    finally:
+        controller.stop()

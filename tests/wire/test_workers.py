@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 from botocore.config import Config
 
 from tests.wire.helpers import PASSWORD
@@ -137,11 +138,13 @@ def _connections_of(pid: int, port: int) -> int:
     return count
 
 
-def test_reads_do_not_queue_behind_a_writer(launch: Launcher, tmp_path: Path) -> None:  # noqa: F811
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_reads_do_not_queue_behind_a_writer(launch: Launcher, tmp_path: Path, workers: str) -> None:  # noqa: F811
     """While another process holds the SQLite write lock, an operation that only reads (ListUsers,
-    AdminGetUser) answers at once and one that writes (AdminCreateUser) waits for the lock."""
+    AdminGetUser) answers at once and one that writes (AdminCreateUser) waits for the lock. With
+    one worker process, the waiting write must not hold up its event loop, where calls run."""
     database = tmp_path / "reads.db"
-    server = launch(f"sqlite:///{database}", "--workers", "2")
+    server = launch(f"sqlite:///{database}", "--workers", workers)
     idp = _client(server.url, Config(read_timeout=5, retries={"max_attempts": 1}))  # a waiting read fails
     pool_id = idp.create_user_pool(PoolName="reads")["UserPool"]["Id"]
     idp.admin_create_user(UserPoolId=pool_id, Username="first", MessageAction="SUPPRESS")

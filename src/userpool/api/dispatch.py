@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -20,12 +21,14 @@ from userpool.api.serialize import shape_response
 from userpool.api.validate import parse_request
 from userpool.clock import Clock
 from userpool.settings import Settings
-from userpool.store.db import transaction
+from userpool.store.db import WriterBusy, transaction
 
 log = logging.getLogger("userpool")
 
 Handler = Callable[[Context, dict[str, Any]], Mapping[str, Any]]
 HANDLERS: dict[str, Handler] = {}
+# After-commit effects of a call (deliveries by SMTP or webhook, an import job's start).
+Effects = list[Callable[[], None]]
 # Operations whose transaction only reads (`transaction(read_only=True)`): on SQLite they do not
 # queue behind writers, and a write inside one fails.
 READS_ONLY: set[str] = set()
@@ -109,13 +112,28 @@ def plausible_region(region: str | None) -> str | None:
     return region
 
 
-def invoke(server: Server, target: str, body: bytes, *, region: str | None) -> Reply:
-    """Answer one `X-Amz-Target` call; every outcome is Cognito's shape."""
+def invoke(
+    server: Server,
+    target: str,
+    body: bytes,
+    *,
+    region: str | None,
+    wait: float = math.inf,
+    effects: Effects | None = None,
+) -> Reply:
+    """Answer one `X-Amz-Target` call; every outcome is Cognito's shape.
+
+    `wait`: raise `WriterBusy` rather than wait longer than this many seconds for SQLite's write
+    lock (nothing has run then).
+    `effects`: a list to receive the after-commit effects (deliveries) for the caller to run
+    with `run_effects` before it answers; without it they run here."""
     request_id = str(uuid.uuid4())
     try:
-        result = _run(server, target, body, plausible_region(region))
+        result = _run(server, target, body, plausible_region(region), wait, effects)
     except CognitoError as err:
         return _error_reply(err, request_id)
+    except WriterBusy:
+        raise
     except Exception:
         log.exception("internal error in %s", target)
         return _error_reply(
@@ -124,7 +142,9 @@ def invoke(server: Server, target: str, body: bytes, *, region: str | None) -> R
     return Reply(200, json.dumps(result).encode(), {"x-amzn-RequestId": request_id})
 
 
-def _run(server: Server, name: str, body: bytes, region: str | None) -> dict[str, Any]:
+def _run(
+    server: Server, name: str, body: bytes, region: str | None, wait: float, effects: Effects | None
+) -> dict[str, Any]:
     model = operation_model(name) if name else None
     if model is None:
         raise CognitoError("UnknownOperationException")
@@ -132,19 +152,36 @@ def _run(server: Server, name: str, body: bytes, region: str | None) -> dict[str
     handler = HANDLERS.get(name)
     if handler is None:
         raise not_implemented(name)
-    return call(server, name, handler, params, region)
+    return call(server, name, handler, params, region, wait=wait, effects=effects)
+
+
+def run_effects(name: str, effects: Effects) -> None:
+    """After-commit effects of operation `name`: each runs; a failure is logged, not answered."""
+    for effect in effects:
+        try:
+            effect()
+        except Exception:
+            log.exception("after-commit effect of %s failed", name)
 
 
 def call(
-    server: Server, name: str, handler: Handler, params: dict[str, Any], region: str | None
+    server: Server,
+    name: str,
+    handler: Handler,
+    params: dict[str, Any],
+    region: str | None,
+    *,
+    wait: float = math.inf,
+    effects: Effects | None = None,
 ) -> dict[str, Any]:
-    """Run a handler in one transaction and shape its result by the output model."""
+    """Run a handler in one transaction and shape its result by the output model (`wait` and
+    `effects` as for `invoke`)."""
     model = operation_model(name)
     assert model is not None
-    effects: list[Callable[[], None]] = []
-    deferred: list[Callable[[], None]] = []
+    committed: Effects = []
+    deferred: Effects = []
     kept: CognitoError | None = None
-    with transaction(server.engine, read_only=name in READS_ONLY) as conn:
+    with transaction(server.engine, read_only=name in READS_ONLY, wait=wait) as conn:
         ctx = Context(
             conn=conn, clock=server.clock, settings=server.settings, region=region, deferred=deferred
         )
@@ -154,12 +191,11 @@ def call(
             if not err.keep_changes:
                 raise
             kept = err
-        effects = ctx.after_commit
-    for effect in effects:
-        try:
-            effect()
-        except Exception:
-            log.exception("after-commit effect of %s failed", name)
+        committed = ctx.after_commit
+    if effects is None:
+        run_effects(name, committed)
+    else:
+        effects += committed
     if kept is not None:
         raise kept
     for work in deferred:

@@ -10,8 +10,10 @@ SQLite's busy handler sleeping 1, 2, 5, 10 ... 100 ms between tries.
 from __future__ import annotations
 
 import fcntl
+import math
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -129,6 +131,14 @@ def _sqlite_engine(url: str, background_checkpoints: bool) -> sa.Engine:
     return engine
 
 
+class WriterBusy(Exception):
+    """`transaction(wait=...)` found SQLite's write lock taken for that long; nothing has run."""
+
+
+# How often a bounded wait looks at the lock file again (flock itself cannot time out).
+_POLL_SECONDS = 0.0002
+
+
 class _WriterLock:
     """Who may run a transaction on one SQLite database now: one thread of this process (a lock),
     and one process (an exclusive flock on `<database>.lock`, dropped when its descriptor closes).
@@ -139,17 +149,37 @@ class _WriterLock:
         self.path = f"{path}.lock" if path and path != ":memory:" else None
 
     @contextmanager
-    def held(self) -> Iterator[None]:
-        with self.thread:
+    def held(self, *, wait: float = math.inf) -> Iterator[None]:
+        """Hold the lock; raise `WriterBusy` if it stays taken for `wait` seconds."""
+        if not self.thread.acquire(timeout=-1 if wait == math.inf else wait):
+            raise WriterBusy
+        try:
             if self.path is None:
                 yield
                 return
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                _lock_file(fd, wait)
                 yield
             finally:
                 os.close(fd)
+        finally:
+            self.thread.release()
+
+
+def _lock_file(fd: int, wait: float) -> None:
+    if wait == math.inf:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise WriterBusy from None
+            time.sleep(_POLL_SECONDS)
 
 
 _WRITER_LOCKS: dict[str | None, _WriterLock] = {}
@@ -174,15 +204,19 @@ _READ_ONLY_OPTIONS = {READ_ONLY: True, "postgresql_readonly": True}
 
 
 @contextmanager
-def transaction(engine: sa.Engine, *, read_only: bool = False) -> Iterator[sa.Connection]:
+def transaction(
+    engine: sa.Engine, *, read_only: bool = False, wait: float = math.inf
+) -> Iterator[sa.Connection]:
     """One operation, one transaction: committed on success, rolled back on any exception.
 
     `read_only`: the transaction sees one snapshot and cannot write (SQLite: `query_only`;
     PostgreSQL: `READ ONLY`). On SQLite it does not queue for the write lock, so reads from
     several processes run side by side with each other and with a writer (WAL readers never wait).
+    `wait`: raise `WriterBusy` rather than wait longer than this many seconds for SQLite's write
+    lock (someone else's transaction).
     """
     lock = None if read_only else _writer_lock(engine)
-    with lock.held() if lock is not None else nullcontext(), engine.connect() as conn:
+    with lock.held(wait=wait) if lock is not None else nullcontext(), engine.connect() as conn:
         conn = conn.execution_options(**_READ_ONLY_OPTIONS) if read_only else conn
         with conn.begin():
             yield conn

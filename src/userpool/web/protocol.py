@@ -11,6 +11,7 @@ from starlette.types import Receive, Scope, Send
 
 from userpool.api import dispatch
 from userpool.api.model import TARGET_PREFIX
+from userpool.store.db import WriterBusy
 
 CONTENT_TYPE = b"application/x-amz-json-1.1"
 _CREDENTIAL_REGION = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/")
@@ -22,11 +23,39 @@ def region_of(authorization: str) -> str | None:
     return match.group(1) if match else None
 
 
+# How long a call on the event loop may wait there for SQLite's write lock before it goes to a
+# worker thread to wait: about as long as a few other writers' transactions take.
+LOOP_WAIT_SECONDS = 0.002
+
+
 class Protocol:
-    """The endpoint: headers and body in, `dispatch.invoke` in a worker thread, the reply out."""
+    """The endpoint: headers and body in, `dispatch.invoke`, the reply out.
+
+    On SQLite a call is CPU work (WAL commits do not wait for the disk), so it runs right here on
+    the event loop: handing each call to a worker thread and back cost a fifth of the sign-ins a
+    second (bench/run.py). Whatever could wait long runs in a worker thread, so that the loop
+    keeps serving: a write that finds the write lock taken for longer than LOOP_WAIT_SECONDS
+    (`WriterBusy`: an import's batch, a stuck process), and the deliveries after a commit
+    (SMTP, webhooks). On PostgreSQL every statement is a round trip to the server, so every call
+    runs in a worker thread."""
 
     def __init__(self, server: dispatch.Server) -> None:
         self.server = server
+        self.on_loop = server.engine.dialect.name == "sqlite"
+
+    async def _reply(self, name: str, body: bytes, region: str | None) -> dispatch.Reply:
+        if not self.on_loop:
+            return await run_in_threadpool(dispatch.invoke, self.server, name, body, region=region)
+        effects: dispatch.Effects = []
+        try:
+            reply = dispatch.invoke(
+                self.server, name, body, region=region, wait=LOOP_WAIT_SECONDS, effects=effects
+            )
+        except WriterBusy:
+            return await run_in_threadpool(dispatch.invoke, self.server, name, body, region=region)
+        if effects:
+            await run_in_threadpool(dispatch.run_effects, name, effects)
+        return reply
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         target = authorization = ""
@@ -44,9 +73,7 @@ class Protocol:
                 return
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
-        reply = await run_in_threadpool(
-            dispatch.invoke, self.server, name, b"".join(chunks), region=region_of(authorization)
-        )
+        reply = await self._reply(name, b"".join(chunks), region_of(authorization))
         headers = [(b"content-type", CONTENT_TYPE), (b"content-length", b"%d" % len(reply.body))]
         headers += [(key.lower().encode(), value.encode("latin-1")) for key, value in reply.headers.items()]
         await send({"type": "http.response.start", "status": reply.status, "headers": headers})

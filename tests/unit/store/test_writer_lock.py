@@ -1,0 +1,61 @@
+"""SQLite's write lock with a bounded wait (`transaction(wait=...)`): calls running on the event
+loop wait for it a moment at most, then go to a worker thread to wait (web/protocol.py)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from userpool.store import db, migrations
+
+
+def _engine(tmp_path: Path) -> tuple[sa.Engine, str]:
+    path = tmp_path / "lock.db"
+    engine = db.create_engine(f"sqlite:///{path}")
+    migrations.migrate(engine)
+    return engine, f"{path}.lock"
+
+
+def test_a_write_gives_up_while_another_process_holds_the_lock(tmp_path: Path) -> None:
+    engine, lock_path = _engine(tmp_path)
+    held = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as another process's writing transaction does
+        with pytest.raises(db.WriterBusy), db.transaction(engine, wait=0.01):
+            pytest.fail("the transaction ran without the lock")
+        with db.transaction(engine, read_only=True, wait=0.01) as conn:  # reads never wait
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+        fcntl.flock(held, fcntl.LOCK_UN)
+        with db.transaction(engine, wait=0.01) as conn:
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+    finally:
+        os.close(held)
+        engine.dispose()
+
+
+def test_a_write_gives_up_while_another_thread_holds_the_lock(tmp_path: Path) -> None:
+    engine, _ = _engine(tmp_path)
+    inside, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with db.transaction(engine):
+            inside.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert inside.wait(10)
+        with pytest.raises(db.WriterBusy), db.transaction(engine, wait=0.01):
+            pytest.fail("the transaction ran without the lock")
+    finally:
+        release.set()
+        thread.join()
+    with db.transaction(engine, wait=0.01) as conn:  # free again, and nothing was left held
+        assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+    engine.dispose()
