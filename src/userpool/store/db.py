@@ -136,7 +136,7 @@ class WriterBusy(Exception):
 
 
 # How often a bounded wait looks at the lock file again (flock itself cannot time out).
-_POLL_SECONDS = 0.0002
+_POLL_SECONDS = 0.00005
 
 
 class _WriterLock:
