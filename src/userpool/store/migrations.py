@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from userpool.store.db import is_postgres, transaction
 from userpool.store.tables import VALUE_KEY_LENGTH, key_type, metadata
 
 version_table = sa.Table(
@@ -70,9 +71,17 @@ def current_version(conn: sa.Connection) -> int | None:
     return None if row is None else int(row[0])
 
 
+# The PostgreSQL advisory lock that servers starting together on one database take turns on.
+_MIGRATION_LOCK = 0x75736572706F6F6C  # "userpool"
+
+
 def migrate(engine: sa.Engine) -> int:
-    """Bring the database to the latest schema; returns the version it is at."""
-    with engine.begin() as conn:
+    """Bring the database to the latest schema; returns the version it is at. Servers started
+    together on one database take turns (SQLite's write lock, a PostgreSQL advisory lock): the
+    first runs the steps, the others find them done."""
+    with transaction(engine) as conn:
+        if is_postgres(engine):
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
         version = current_version(conn)
         if version is None:
             metadata.create_all(conn)

@@ -4,6 +4,7 @@ at an older version gets each later step in order, through Alembic's `Operations
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,21 @@ def test_version_2_orders_filtered_pages_from_an_index(engine: sa.Engine) -> Non
     assert [u.username for u, _, _ in same] == ["amy", "bo", "Zed"]
     assert [u.username for u, _, _ in after_amy] == ["bo", "Zed"]
     assert [u.username for u, _, _ in by_email] == ["amy", "bo", "Zed"]
+
+
+def test_instances_starting_together_migrate_one_after_the_other(engine: sa.Engine, tmp_path: Path) -> None:
+    """Several servers started at once on one older database (PostgreSQL behind a load balancer,
+    or SQLite with two `serve` commands): one runs the step, the others then find it done."""
+    migrations.migrate(engine)
+    _back_to_version_1(engine)
+    others = [db.create_engine(engine.url.render_as_string(hide_password=False)) for _ in range(3)]
+    try:
+        with ThreadPoolExecutor(max_workers=len(others)) as threads:
+            versions = list(threads.map(migrations.migrate, others))
+    finally:
+        for other in others:
+            other.dispose()
+    assert versions == [2, 2, 2]
+    with engine.connect() as conn:
+        indexes = {index["name"] for index in sa.inspect(conn).get_indexes("user_attributes")}
+    assert "ix_user_attributes_scan" in indexes
