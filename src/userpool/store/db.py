@@ -151,6 +151,7 @@ class _WriterLock:
     @contextmanager
     def held(self, *, wait: float = math.inf) -> Iterator[None]:
         """Hold the lock; raise `WriterBusy` if it stays taken for `wait` seconds."""
+        deadline = time.monotonic() + wait
         if not self.thread.acquire(timeout=-1 if wait == math.inf else wait):
             raise WriterBusy
         try:
@@ -159,7 +160,7 @@ class _WriterLock:
                 return
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
-                _lock_file(fd, wait)
+                _lock_file(fd, deadline)
                 yield
             finally:
                 os.close(fd)
@@ -167,11 +168,10 @@ class _WriterLock:
             self.thread.release()
 
 
-def _lock_file(fd: int, wait: float) -> None:
-    if wait == math.inf:
+def _lock_file(fd: int, deadline: float) -> None:
+    if deadline == math.inf:
         fcntl.flock(fd, fcntl.LOCK_EX)
         return
-    deadline = time.monotonic() + wait
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
