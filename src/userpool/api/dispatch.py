@@ -178,7 +178,6 @@ def call(
     `effects` as for `invoke`)."""
     model = operation_model(name)
     assert model is not None
-    committed: Effects = []
     deferred: Effects = []
     kept: CognitoError | None = None
     with transaction(server.engine, read_only=name in READS_ONLY, wait=wait) as conn:
@@ -191,11 +190,10 @@ def call(
             if not err.keep_changes:
                 raise
             kept = err
-        committed = ctx.after_commit
     if effects is None:
-        run_effects(name, committed)
+        run_effects(name, ctx.after_commit)
     else:
-        effects += committed
+        effects += ctx.after_commit
     if kept is not None:
         raise kept
     for work in deferred:

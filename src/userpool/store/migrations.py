@@ -33,7 +33,7 @@ def _filtered_pages_from_indexes(op: Operations) -> None:
     (tables.py: `user_attributes.username_key`, `ix_user_attributes_scan`, the status indexes).
     Before, SQLite sorted every match (500 ms a page when a million users shared a value) and
     PostgreSQL sorted every match of a prefix."""
-    postgres = op.get_bind().dialect.name == "postgresql"
+    postgres = is_postgres(op.get_bind().engine)
     op.drop_index("ix_user_attributes_lookup", table_name="user_attributes")
     op.add_column(
         "user_attributes", sa.Column("username_key", key_type(512), nullable=False, server_default="")
