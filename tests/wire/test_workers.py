@@ -8,6 +8,7 @@ import fcntl
 import os
 import signal
 import socket
+import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -138,28 +139,63 @@ def _connections_of(pid: int, port: int) -> int:
     return count
 
 
+class _Holder:
+    """Holds a SQLite database's write lock the way another process's writer does."""
+
+    def __init__(self, database: Path, kind: str) -> None:
+        self.database, self.kind = database, kind
+        self.file: int | None = None
+        self.conn: sqlite3.Connection | None = None
+
+    def take(self) -> None:
+        if self.kind == "userpool":  # a writing transaction of another userpool process
+            self.file = os.open(f"{self.database}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self.file, fcntl.LOCK_EX)
+        else:  # a writer outside userpool (the sqlite3 shell): SQLite's own lock
+            self.conn = sqlite3.connect(self.database, isolation_level=None)
+            self.conn.execute("BEGIN IMMEDIATE")
+
+    def release(self) -> None:
+        if self.file is not None:
+            os.close(self.file)
+            self.file = None
+        if self.conn is not None:
+            self.conn.execute("ROLLBACK")
+            self.conn.close()
+            self.conn = None
+
+
+@pytest.mark.parametrize("holder", ["userpool", "sqlite"])
 @pytest.mark.parametrize("workers", ["1", "2"])
-def test_reads_do_not_queue_behind_a_writer(launch: Launcher, tmp_path: Path, workers: str) -> None:  # noqa: F811
+def test_reads_do_not_queue_behind_a_writer(
+    launch: Launcher,  # noqa: F811
+    tmp_path: Path,
+    workers: str,
+    holder: str,
+) -> None:
     """While another process holds the SQLite write lock, an operation that only reads (ListUsers,
     AdminGetUser) answers at once and one that writes (AdminCreateUser) waits for the lock. With
-    one worker process, the waiting write must not hold up its event loop, where calls run."""
+    one worker process, the waiting write must not hold up its event loop, where calls run: the
+    holder is another userpool process (which queues on the lock file first) or a writer outside
+    userpool (which only SQLite's own lock shows)."""
     database = tmp_path / "reads.db"
     server = launch(f"sqlite:///{database}", "--workers", workers)
     idp = _client(server.url, Config(read_timeout=5, retries={"max_attempts": 1}))  # a waiting read fails
     pool_id = idp.create_user_pool(PoolName="reads")["UserPool"]["Id"]
     idp.admin_create_user(UserPoolId=pool_id, Username="first", MessageAction="SUPPRESS")
-    lock = os.open(f"{database}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    lock = _Holder(database, holder)
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # what a writing transaction of another process holds
+        lock.take()
         with ThreadPoolExecutor(max_workers=1) as thread:
             writing = thread.submit(
                 idp.admin_create_user, UserPoolId=pool_id, Username="second", MessageAction="SUPPRESS"
             )
+            time.sleep(0.2)  # the write is waiting now
             assert [u["Username"] for u in idp.list_users(UserPoolId=pool_id)["Users"]] == ["first"]
             assert idp.admin_get_user(UserPoolId=pool_id, Username="first")["Username"] == "first"
             time.sleep(0.5)
             assert not writing.done()
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock.release()
             assert writing.result(timeout=10)["User"]["Username"] == "second"
     finally:
-        os.close(lock)
+        lock.release()

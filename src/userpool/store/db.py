@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import math
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -108,7 +109,7 @@ def _sqlite_engine(url: str, background_checkpoints: bool) -> sa.Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         if background_checkpoints:
             cur.execute("PRAGMA wal_autocheckpoint=0")
         # A checkpointed WAL is rewritten from its start; this truncates it back to 64 MiB then.
@@ -121,14 +122,41 @@ def _sqlite_engine(url: str, background_checkpoints: bool) -> sa.Engine:
         # A reading transaction is deferred and refuses writes (query_only); a writing one takes
         # SQLite's write lock at once, so a busy database makes it wait here, not fail later.
         driver = conn.connection.dbapi_connection
-        if conn.get_execution_options().get(READ_ONLY):
+        options = conn.get_execution_options()
+        if options.get(READ_ONLY):
             driver.execute("PRAGMA query_only=1")  # type: ignore[union-attr]
             driver.execute("BEGIN")  # type: ignore[union-attr]
         else:
             driver.execute("PRAGMA query_only=0")  # type: ignore[union-attr]
-            driver.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+            _begin_immediate(driver, options.get(_WAIT, math.inf))
 
     return engine
+
+
+# SQLite's own wait for a lock held by another connection (`PRAGMA busy_timeout`), in ms.
+_BUSY_TIMEOUT_MS = 30000
+
+
+def _begin_immediate(driver: Any, wait: float) -> None:
+    """Take SQLite's write lock, waiting at most `wait` seconds for it.
+
+    userpool's own writers queue on `_WriterLock` before they get here; only a writer outside
+    userpool (the sqlite3 shell, a backup or replication tool) can hold SQLite's lock now. With a
+    bounded wait, SQLite's busy timeout is cut to it for this one statement, so that such a writer
+    makes a call on the event loop give up (`WriterBusy`) rather than hold up the loop for the 30 s
+    of the busy timeout."""
+    if wait == math.inf:
+        driver.execute("BEGIN IMMEDIATE")
+        return
+    driver.execute(f"PRAGMA busy_timeout={max(1, math.ceil(wait * 1000))}")
+    try:
+        driver.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as err:
+        if err.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+            raise WriterBusy from None
+        raise
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
 
 
 class WriterBusy(Exception):
@@ -200,6 +228,8 @@ def _writer_lock(engine: sa.Engine) -> _WriterLock | None:
 
 # The execution option marking a transaction that only reads (PostgreSQL's own one as well).
 READ_ONLY = "userpool_read_only"
+# The execution option bounding a writing transaction's wait for SQLite's own lock (seconds).
+_WAIT = "userpool_wait"
 _READ_ONLY_OPTIONS = {READ_ONLY: True, "postgresql_readonly": True}
 
 
@@ -213,11 +243,14 @@ def transaction(
     PostgreSQL: `READ ONLY`). On SQLite it does not queue for the write lock, so reads from
     several processes run side by side with each other and with a writer (WAL readers never wait).
     `wait`: raise `WriterBusy` rather than wait longer than this many seconds for SQLite's write
-    lock (someone else's transaction).
+    lock (another transaction of userpool's, or a writer outside userpool).
     """
     lock = None if read_only else _writer_lock(engine)
     with lock.held(wait=wait) if lock is not None else nullcontext(), engine.connect() as conn:
-        conn = conn.execution_options(**_READ_ONLY_OPTIONS) if read_only else conn
+        if read_only:
+            conn = conn.execution_options(**_READ_ONLY_OPTIONS)
+        elif lock is not None and wait != math.inf:
+            conn = conn.execution_options(**{_WAIT: wait})
         with conn.begin():
             yield conn
 

@@ -35,9 +35,9 @@ class Protocol:
     the event loop: handing each call to a worker thread and back cost a fifth of the sign-ins a
     second (bench/run.py). Whatever could wait long runs in a worker thread, so that the loop
     keeps serving: a write that finds the write lock taken for longer than LOOP_WAIT_SECONDS
-    (`WriterBusy`: an import's batch, a stuck process), and the deliveries after a commit
-    (SMTP, webhooks). On PostgreSQL every statement is a round trip to the server, so every call
-    runs in a worker thread."""
+    (`WriterBusy`: an import's batch, a stuck process, a writer outside userpool such as the
+    sqlite3 shell), and the deliveries after a commit (SMTP, webhooks). On PostgreSQL every
+    statement is a round trip to the server, so every call runs in a worker thread."""
 
     def __init__(self, server: dispatch.Server) -> None:
         self.server = server

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -59,3 +61,34 @@ def test_a_write_gives_up_while_another_thread_holds_the_lock(tmp_path: Path) ->
     with db.transaction(engine, wait=0.01) as conn:  # free again, and nothing was left held
         assert conn.exec_driver_sql("SELECT 1").scalar() == 1
     engine.dispose()
+
+
+def test_a_write_gives_up_while_a_writer_outside_userpool_holds_sqlites_lock(tmp_path: Path) -> None:
+    """The sqlite3 shell or a backup tool takes SQLite's own lock, not userpool's lock file: a
+    bounded wait gives up on it too, and the connection keeps its long busy timeout afterwards."""
+    engine, _ = _engine(tmp_path)
+    outside = sqlite3.connect(tmp_path / "lock.db", isolation_level=None)
+    try:
+        outside.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        with pytest.raises(db.WriterBusy), db.transaction(engine, wait=0.01):
+            pytest.fail("the transaction ran without SQLite's lock")
+        assert time.monotonic() - started < 1  # not SQLite's 30 s busy timeout
+        with db.transaction(engine, read_only=True, wait=0.01) as conn:  # WAL reads never wait
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+        done: list[int] = []
+
+        def write() -> None:  # an unbounded wait: the busy timeout is long again
+            with db.transaction(engine) as conn:
+                done.append(conn.exec_driver_sql("SELECT 1").scalar_one())
+
+        waiting = threading.Thread(target=write)
+        waiting.start()
+        time.sleep(0.3)
+        assert not done
+        outside.execute("ROLLBACK")
+        waiting.join(timeout=10)
+        assert done == [1]
+    finally:
+        outside.close()
+        engine.dispose()
