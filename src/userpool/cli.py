@@ -199,6 +199,7 @@ def serve(args: argparse.Namespace, url: str) -> int:
     from userpool import prefork
     from userpool.api.model import service_model
     from userpool.server import build_server
+    from userpool.web import balance
 
     started = time.monotonic()
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
@@ -206,40 +207,36 @@ def serve(args: argparse.Namespace, url: str) -> int:
     migrations.migrate(engine)
     engine.dispose()
     service_model()  # loaded once here: forked workers inherit it
-    shared = args.workers > 1
-    # With several workers each listens on its own SO_REUSEPORT socket, so the kernel spreads
-    # connections over them. On one shared socket, the first worker to wake accepts every pending
-    # connection: four keep-alive clients all landed on one worker and one core. This socket holds
-    # the port (and reports a port in use) before any worker starts.
-    sock = _listening_socket(args.host, args.port, reuse_port=shared, listen=not shared)
+    sock = _listening_socket(args.host, args.port)
+    if args.workers > 1:  # one socket for all, each worker taking its share (web/balance.py)
+        sock = balance.SharedListener.of(sock, balance.Board(args.workers))
 
-    def worker() -> int:
-        own = _listening_socket(args.host, args.port, reuse_port=True, listen=True) if shared else sock
+    def worker(number: int) -> int:
+        if isinstance(sock, balance.SharedListener):
+            sock.serve_as(number)
         app, server = build_server(url, **server_settings(args))
-        config = uvicorn.Config(app, log_level=args.log_level, access_log=False)
+        # asyncio's own loop: it accepts through the listener's `accept` (uvloop would not).
+        config = uvicorn.Config(app, log_level=args.log_level, access_log=False, loop="asyncio")
         try:
-            uvicorn.Server(config).run(sockets=[own])
+            uvicorn.Server(config).run(sockets=[sock])
         finally:
             server.engine.dispose()
         return 0
 
     _announce(args, url, started)
-    return worker() if not shared else prefork.run(args.workers, worker)
+    return worker(0) if args.workers == 1 else prefork.run(args.workers, worker)
 
 
-def _listening_socket(host: str, port: int, *, reuse_port: bool, listen: bool) -> socket.socket:
+def _listening_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if reuse_port:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     # asyncio sets TCP_NODELAY only on connections of sockets it created itself; accepted
     # connections inherit it from here. Without it, Nagle's algorithm and delayed ACKs hold every
     # response for 40 ms.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
-    if listen:
-        sock.listen(2048)
+    sock.listen(2048)
     return sock
 
 

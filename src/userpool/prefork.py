@@ -19,9 +19,9 @@ from types import FrameType
 log = logging.getLogger("userpool")
 
 
-def run(workers: int, worker: Callable[[], int]) -> int:
-    """Fork `workers` processes running `worker()`; return when all have exited (0 when they were
-    asked to stop, 1 when one of them ended by itself)."""
+def run(workers: int, worker: Callable[[int], int]) -> int:
+    """Fork `workers` processes running `worker(n)`, n from 0; return when all have exited (0 when
+    they were asked to stop, 1 when one of them ended by itself)."""
     children: set[int] = set()
     stopping = False
 
@@ -34,7 +34,7 @@ def run(workers: int, worker: Callable[[], int]) -> int:
 
     signal.signal(signal.SIGTERM, stop_all)
     signal.signal(signal.SIGINT, stop_all)
-    for _ in range(workers):
+    for number in range(workers):
         if stopping:
             break
         pid = os.fork()
@@ -43,7 +43,7 @@ def run(workers: int, worker: Callable[[], int]) -> int:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             code = 1
             try:
-                code = worker()
+                code = worker(number)
             finally:
                 os._exit(code)
         children.add(pid)

@@ -12,6 +12,7 @@ from starlette.types import Receive, Scope, Send
 from userpool.api import dispatch
 from userpool.api.model import TARGET_PREFIX
 from userpool.store.db import WriterBusy
+from userpool.web import balance
 
 CONTENT_TYPE = b"application/x-amz-json-1.1"
 _CREDENTIAL_REGION = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/")
@@ -47,11 +48,16 @@ class Protocol:
         if not self.on_loop:
             return await run_in_threadpool(dispatch.invoke, self.server, name, body, region=region)
         effects: dispatch.Effects = []
+        balance.mark_busy(True)
         try:
             reply = dispatch.invoke(
                 self.server, name, body, region=region, wait=LOOP_WAIT_SECONDS, effects=effects
             )
         except WriterBusy:
+            reply = None
+        finally:
+            balance.mark_busy(False)
+        if reply is None:
             return await run_in_threadpool(dispatch.invoke, self.server, name, body, region=region)
         if effects:
             await run_in_threadpool(dispatch.run_effects, name, effects)

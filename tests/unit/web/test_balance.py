@@ -1,0 +1,94 @@
+"""How the workers of `serve --workers N` share one listening socket (web/balance.py): two
+listeners on one socket in this process stand for two forked workers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from userpool.web import balance
+
+
+@pytest.fixture
+def pair(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[balance.SharedListener, balance.SharedListener]]:
+    monkeypatch.setattr(balance, "_ACTIVE", None)  # serve_as marks this process; undone after
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    board = balance.Board(2)
+    first = balance.SharedListener.of(sock, board)
+    second = balance.SharedListener.of(socket.socket(fileno=os.dup(first.fileno())), board)
+    first.serve_as(0)
+    second.serve_as(1)
+    first.setblocking(False)
+    second.setblocking(False)
+    yield first, second
+    first.close()
+    second.close()
+
+
+def _connect(listener: socket.socket, count: int) -> list[socket.socket]:
+    clients = [socket.create_connection(listener.getsockname()) for _ in range(count)]
+    time.sleep(0.05)  # the handshakes have completed: the connections wait in the accept queue
+    return clients
+
+
+def test_a_worker_leaves_a_connection_to_an_idle_worker_with_fewer(
+    pair: tuple[balance.SharedListener, balance.SharedListener],
+) -> None:
+    first, second = pair
+    clients = _connect(first, 2)
+    taken, _ = first.accept()
+    with pytest.raises(BlockingIOError):  # the second worker holds none and is idle
+        first.accept()
+    other, _ = second.accept()
+    assert (first.board.connections(0), first.board.connections(1)) == (1, 1)
+    taken.close()
+    assert first.board.connections(0) == 0  # closing a connection counts it off
+    other.close()
+    for client in clients:
+        client.close()
+
+
+def test_a_worker_takes_the_connection_when_the_other_is_busy(
+    pair: tuple[balance.SharedListener, balance.SharedListener],
+) -> None:
+    first, _ = pair
+    clients = _connect(first, 2)
+    taken = [first.accept()[0]]
+    first.board.set_busy(1, True)  # the second worker's loop is running a call
+    taken.append(first.accept()[0])
+    assert first.board.connections(0) == 2
+    for conn in taken + clients:
+        conn.close()
+
+
+def test_a_worker_stops_deferring_after_a_moment(
+    pair: tuple[balance.SharedListener, balance.SharedListener],
+) -> None:
+    """The other worker may be stuck: a connection never waits on it longer than the patience."""
+    first, _ = pair
+    clients = _connect(first, 2)
+    taken = [first.accept()[0]]
+    started = time.monotonic()
+    while True:
+        try:
+            taken.append(first.accept()[0])
+            break
+        except BlockingIOError:
+            assert time.monotonic() - started < 1
+    assert time.monotonic() - started >= balance.PATIENCE_SECONDS
+    for conn in taken + clients:
+        conn.close()
+
+
+def test_a_call_marks_its_worker_busy(pair: tuple[balance.SharedListener, balance.SharedListener]) -> None:
+    first, _ = pair  # the second listener's serve_as(1) ran last: this process is worker 1
+    balance.mark_busy(True)
+    assert first.board.busy(1) and not first.board.busy(0)
+    balance.mark_busy(False)
+    assert not first.board.busy(1)
