@@ -26,7 +26,11 @@ def _key(secret: str) -> bytes:
 
 def hotp(secret: str, counter: int, digits: int = DIGITS) -> str:
     """RFC 4226 §5.3: HMAC-SHA-1 over the 8-byte counter, dynamic truncation."""
-    mac = hmac.new(_key(secret), struct.pack(">Q", counter), hashlib.sha1).digest()
+    return _hotp(_key(secret), counter, digits)
+
+
+def _hotp(key: bytes, counter: int, digits: int = DIGITS) -> str:
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
     offset = mac[-1] & 0x0F
     value = struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF
     return str(value % 10**digits).zfill(digits)
@@ -45,8 +49,8 @@ def matching_step(secret: str, code: str, now: float, *, tolerance: int = 1) -> 
     None when no step within tolerance matches."""
     if len(code) != DIGITS or not code.isdigit():
         return None
-    current = step_at(now)
+    current, key = step_at(now), _key(secret)
     for step in range(current - tolerance, current + tolerance + 1):
-        if hmac.compare_digest(hotp(secret, step), code):
+        if hmac.compare_digest(_hotp(key, step), code):
             return step
     return None
