@@ -97,7 +97,7 @@ def _structure(shape: Shape, memo: dict[str, _Emit]) -> _Emit:
     )
 
     def emit(value: Any) -> Any:
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):  # a dict skips the ABC check
             raise _Mismatch("a mapping", shape, value)
         out = {}
         for name, wire, emit_member in members:
@@ -115,7 +115,9 @@ def _structure(shape: Shape, memo: dict[str, _Emit]) -> _Emit:
 
 def _list(shape: Shape, emit_member: _Emit) -> _Emit:
     def emit(value: Any) -> Any:
-        if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
+        if type(value) is not list and (
+            isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable)
+        ):
             raise _Mismatch("a list", shape, value)
         out = []
         for index, item in enumerate(value):
@@ -164,6 +166,8 @@ def _plain(value: Any) -> Any:
 
 def _string(shape: Shape) -> _Emit:
     def emit(value: Any) -> Any:
+        if type(value) is str:
+            return value
         value = _plain(value)
         if not isinstance(value, str):
             raise _Mismatch("a str", shape, value)

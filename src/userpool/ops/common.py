@@ -15,7 +15,7 @@ from userpool.api.errors import (
     user_not_found,
 )
 from userpool.crypto.secret_hash import hash_matches
-from userpool.domain.mfa import mfa_report, pool_mfa, user_factors
+from userpool.domain.mfa import PoolMfa, mfa_report, pool_mfa, user_factors
 from userpool.store import pools, users
 from userpool.store.pools import Client, Pool
 from userpool.store.users import User
@@ -137,15 +137,17 @@ def attribute_list(attributes: dict[str, str], names: frozenset[str] | None = No
     return [{"Name": k, "Value": v} for k, v in ordered if names is None or k in names or k == "sub"]
 
 
-def mfa_fields(ctx: Context, pool: Pool, user: User) -> dict[str, Any]:
+def mfa_fields(ctx: Context, pool: Pool, user: User, mfa: PoolMfa | None = None) -> dict[str, Any]:
     """MFA members of AdminGetUser / GetUser, keys present only as MFA spec §4.5 says (one rule,
-    in domain/mfa/user_settings.mfa_report)."""
-    return mfa_report(pool_mfa(pool.config), user_factors(user.attributes, user.mfa), ctx.settings.switches)
+    in domain/mfa/user_settings.mfa_report). `mfa`: the pool's `pool_mfa`, when already known."""
+    pool_view = pool_mfa(pool.config) if mfa is None else mfa
+    return mfa_report(pool_view, user_factors(user.attributes, user.mfa), ctx.settings.switches)
 
 
-def user_type(ctx: Context, pool: Pool, user: User) -> dict[str, Any]:
+def user_type(ctx: Context, pool: Pool, user: User, mfa: PoolMfa | None = None) -> dict[str, Any]:
     """A user as `UserType` (AdminCreateUser, ListUsers, ListUsersInGroup): of the MFA keys only
-    `MFAOptions` (MFA spec §4.5 [OBS GH-aws-sdk-176])."""
+    `MFAOptions` (MFA spec §4.5 [OBS GH-aws-sdk-176]). `mfa`: the pool's `pool_mfa`, worked out
+    once by a caller that lists many users."""
     out: dict[str, Any] = {
         "Username": user.username,
         "Attributes": attribute_list(user.attributes),
@@ -154,7 +156,7 @@ def user_type(ctx: Context, pool: Pool, user: User) -> dict[str, Any]:
         "Enabled": user.enabled,
         "UserStatus": user.status,
     }
-    report = mfa_fields(ctx, pool, user)
+    report = mfa_fields(ctx, pool, user, mfa)
     if "MFAOptions" in report:
         out["MFAOptions"] = report["MFAOptions"]
     return out

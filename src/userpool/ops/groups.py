@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from userpool.api.context import Context
 from userpool.api.dispatch import operation
 from userpool.api.errors import CognitoError, resource_not_found
+from userpool.domain.mfa import pool_mfa
 from userpool.ops.common import require_pool, require_user, user_type
 from userpool.ops.pools import paginate
 from userpool.store import groups as store
@@ -151,4 +152,5 @@ def list_users_in_group(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         lambda after, n: store.members(ctx.conn, pool.id, group.name, after=after, limit=n),
         lambda u: u.username_key,
     )
-    return {"Users": [user_type(ctx, pool, u) for u in found], **more}
+    mfa = pool_mfa(pool.config)
+    return {"Users": [user_type(ctx, pool, u, mfa) for u in found], **more}

@@ -14,6 +14,7 @@ from userpool.api.context import Context
 from userpool.api.dispatch import operation
 from userpool.api.errors import invalid_parameter
 from userpool.domain.filters import UserFilter, matches, parse_filter
+from userpool.domain.mfa import PoolMfa, pool_mfa
 from userpool.ops.common import attribute_list, case_sensitive, require_pool, user_type, username_key
 from userpool.store.pools import Pool
 from userpool.store.users import User, UserScan, scan_users
@@ -96,9 +97,11 @@ def decode_token(token: str, pool_id: str, filter_text: str, now: float) -> tupl
     return value, key
 
 
-def _shown(ctx: Context, pool: Pool, user: User, names: frozenset[str] | None) -> dict[str, Any]:
+def _shown(
+    ctx: Context, pool: Pool, mfa: PoolMfa, user: User, names: frozenset[str] | None
+) -> dict[str, Any]:
     """A listed user: `UserType` with only the requested attributes (`[]` -> no Attributes [INF])."""
-    out = user_type(ctx, pool, user)
+    out = user_type(ctx, pool, user, mfa)
     if names is not None:
         chosen = [a for a in attribute_list(user.attributes) if a["Name"] in names]
         if chosen:
@@ -129,7 +132,8 @@ def list_users(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     token = params.get("PaginationToken")
     after = decode_token(token, pool.id, filter_text, ctx.now()) if token else None
     found = scan_users(ctx.conn, scan, after=after, limit=limit + 1)
-    out: dict[str, Any] = {"Users": [_shown(ctx, pool, user, names) for user, _s, _k in found[:limit]]}
+    mfa = pool_mfa(pool.config)
+    out: dict[str, Any] = {"Users": [_shown(ctx, pool, mfa, user, names) for user, _s, _k in found[:limit]]}
     if len(found) > limit:
         _user, sort, key = found[limit - 1]
         out["PaginationToken"] = encode_token((sort, key), pool.id, filter_text, ctx.now())

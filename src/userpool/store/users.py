@@ -137,7 +137,7 @@ def load_attributes(conn: sa.Connection, user_ids: Iterable[int]) -> dict[int, d
     out: dict[int, dict[str, str]] = {i: {} for i in ids}
     if not ids:
         return out
-    for user_id, name, value in conn.execute(_ATTRIBUTES_OF_MANY, {"user_ids": ids}):
+    for user_id, name, value in conn.execute(_ATTRIBUTES_OF_MANY, {"user_ids": ids}).all():
         out[user_id][name] = value
     return out
 
@@ -288,7 +288,7 @@ def scan_users(
     each with its own position. Never OFFSET: every page is an index range."""
     if scan.nothing:
         return []
-    rows = [dict(row) for row in conn.execute(scan_query(scan, after=after, limit=limit)).mappings()]
+    rows = [dict(row) for row in conn.execute(scan_query(scan, after=after, limit=limit)).mappings().all()]
     sorts = [row.pop("scan_sort") for row in rows]
     found = users_from_rows(conn, rows)
     return [(u, None if scan.by_key_only else s, u.username_key) for u, s in zip(found, sorts, strict=True)]
