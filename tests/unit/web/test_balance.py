@@ -31,62 +31,70 @@ def pair(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[balance.SharedListen
     second.close()
 
 
-def _connect(listener: socket.socket, count: int) -> list[socket.socket]:
-    clients = [socket.create_connection(listener.getsockname()) for _ in range(count)]
+@pytest.fixture
+def opened() -> Iterator[list[socket.socket]]:
+    """Sockets a test opens or accepts, closed after it."""
+    found: list[socket.socket] = []
+    yield found
+    for sock in found:
+        sock.close()
+
+
+def _connect(listener: socket.socket, count: int, opened: list[socket.socket]) -> None:
+    opened.extend(socket.create_connection(listener.getsockname()) for _ in range(count))
     time.sleep(0.05)  # the handshakes have completed: the connections wait in the accept queue
-    return clients
+
+
+def _take(listener: balance.SharedListener, opened: list[socket.socket]) -> socket.socket:
+    conn, _ = listener.accept()
+    opened.append(conn)
+    return conn
+
+
+Pair = tuple[balance.SharedListener, balance.SharedListener]
 
 
 def test_a_worker_leaves_a_connection_to_an_idle_worker_with_fewer(
-    pair: tuple[balance.SharedListener, balance.SharedListener],
+    pair: Pair, opened: list[socket.socket]
 ) -> None:
     first, second = pair
-    clients = _connect(first, 2)
-    taken, _ = first.accept()
+    _connect(first, 2, opened)
+    taken = _take(first, opened)
     with pytest.raises(BlockingIOError):  # the second worker holds none and is idle
         first.accept()
-    other, _ = second.accept()
+    _take(second, opened)
     assert (first.board.connections(0), first.board.connections(1)) == (1, 1)
     taken.close()
     assert first.board.connections(0) == 0  # closing a connection counts it off
-    other.close()
-    for client in clients:
-        client.close()
 
 
 def test_a_worker_takes_the_connection_when_the_other_is_busy(
-    pair: tuple[balance.SharedListener, balance.SharedListener],
+    pair: Pair, opened: list[socket.socket]
 ) -> None:
     first, _ = pair
-    clients = _connect(first, 2)
-    taken = [first.accept()[0]]
+    _connect(first, 2, opened)
+    _take(first, opened)
     first.board.set_busy(1, True)  # the second worker's loop is running a call
-    taken.append(first.accept()[0])
+    _take(first, opened)
     assert first.board.connections(0) == 2
-    for conn in taken + clients:
-        conn.close()
 
 
-def test_a_worker_stops_deferring_after_a_moment(
-    pair: tuple[balance.SharedListener, balance.SharedListener],
-) -> None:
+def test_a_worker_stops_deferring_after_a_moment(pair: Pair, opened: list[socket.socket]) -> None:
     """The other worker may be stuck: a connection never waits on it longer than the patience."""
     first, _ = pair
-    clients = _connect(first, 2)
-    taken = [first.accept()[0]]
+    _connect(first, 2, opened)
+    _take(first, opened)
     started = time.monotonic()
     while True:
         try:
-            taken.append(first.accept()[0])
+            _take(first, opened)
             break
         except BlockingIOError:
             assert time.monotonic() - started < 1
     assert time.monotonic() - started >= balance.PATIENCE_SECONDS
-    for conn in taken + clients:
-        conn.close()
 
 
-def test_a_call_marks_its_worker_busy(pair: tuple[balance.SharedListener, balance.SharedListener]) -> None:
+def test_a_call_marks_its_worker_busy(pair: Pair) -> None:
     first, _ = pair  # the second listener's serve_as(1) ran last: this process is worker 1
     balance.mark_busy(True)
     assert first.board.busy(1) and not first.board.busy(0)
