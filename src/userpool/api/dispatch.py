@@ -178,7 +178,7 @@ def call(
     `effects` as for `invoke`)."""
     model = operation_model(name)
     assert model is not None
-    deferred: Effects = []
+    deferred: list[Callable[[], None]] = []  # work after the commit that the answer needs
     kept: CognitoError | None = None
     with transaction(server.engine, read_only=name in READS_ONLY, wait=wait) as conn:
         ctx = Context(

@@ -242,15 +242,16 @@ def transaction(
     `read_only`: the transaction sees one snapshot and cannot write (SQLite: `query_only`;
     PostgreSQL: `READ ONLY`). On SQLite it does not queue for the write lock, so reads from
     several processes run side by side with each other and with a writer (WAL readers never wait).
-    `wait`: raise `WriterBusy` rather than wait longer than this many seconds for SQLite's write
-    lock (another transaction of userpool's, or a writer outside userpool).
+    `wait`: raise `WriterBusy` rather than wait longer than this many seconds, in all, for SQLite's
+    write lock (another transaction of userpool's, or a writer outside userpool).
     """
     lock = None if read_only else _writer_lock(engine)
+    deadline = time.monotonic() + wait
     with lock.held(wait=wait) if lock is not None else nullcontext(), engine.connect() as conn:
         if read_only:
             conn = conn.execution_options(**_READ_ONLY_OPTIONS)
-        elif lock is not None and wait != math.inf:
-            conn = conn.execution_options(**{_WAIT: wait})
+        elif lock is not None and wait != math.inf:  # what is left of the wait, for SQLite's lock
+            conn = conn.execution_options(**{_WAIT: max(0.0, deadline - time.monotonic())})
         with conn.begin():
             yield conn
 

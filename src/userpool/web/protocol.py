@@ -11,7 +11,7 @@ from starlette.types import Receive, Scope, Send
 
 from userpool.api import dispatch
 from userpool.api.model import TARGET_PREFIX
-from userpool.store.db import WriterBusy
+from userpool.store.db import WriterBusy, is_postgres
 from userpool.web import balance
 
 CONTENT_TYPE = b"application/x-amz-json-1.1"
@@ -42,7 +42,7 @@ class Protocol:
 
     def __init__(self, server: dispatch.Server) -> None:
         self.server = server
-        self.on_loop = server.engine.dialect.name == "sqlite"
+        self.on_loop = not is_postgres(server.engine)
 
     async def _reply(self, name: str, body: bytes, region: str | None) -> dispatch.Reply:
         if not self.on_loop:
