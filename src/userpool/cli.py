@@ -211,6 +211,13 @@ def serve(args: argparse.Namespace, url: str) -> int:
     if args.workers > 1:  # one socket for all, each worker taking its share (web/balance.py)
         sock = balance.SharedListener.of(sock, balance.Board(args.workers))
 
+    class Server(uvicorn.Server):
+        """uvicorn's server, marked on the shared listener's board once it listens."""
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            balance.mark_serving()
+
     def worker(number: int) -> int:
         if isinstance(sock, balance.SharedListener):
             sock.serve_as(number)
@@ -218,7 +225,7 @@ def serve(args: argparse.Namespace, url: str) -> int:
         # asyncio's own loop: it accepts through the listener's `accept` (uvloop would not).
         config = uvicorn.Config(app, log_level=args.log_level, access_log=False, loop="asyncio")
         try:
-            uvicorn.Server(config).run(sockets=[sock])
+            Server(config).run(sockets=[sock])
         finally:
             server.engine.dispose()
         return 0

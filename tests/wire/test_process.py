@@ -51,8 +51,10 @@ class ServerProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"userpool exited with {self.proc.returncode}:\n{self.output()}")
             try:
-                if httpx.get(f"{self.url}/_userpool/health", timeout=1).status_code == 200:
-                    return
+                reply = httpx.get(f"{self.url}/_userpool/health", timeout=1)
+                workers = reply.json().get("workers") if reply.status_code == 200 else None
+                if reply.status_code == 200 and (workers is None or workers["serving"] == workers["of"]):
+                    return  # every worker of `--workers N` serves
             except httpx.TransportError:
                 pass
             time.sleep(0.05)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
 import pytest
 from botocore.config import Config
 
@@ -112,6 +113,8 @@ def test_connections_are_spread_over_the_workers(launch: Launcher, tmp_path: Pat
     hash of their addresses: all four clients of a benchmark on one worker one time in eight.)"""
     server = launch(f"sqlite:///{tmp_path / 'spread.db'}", "--workers", "2")
     assert _wait(lambda: len(_workers_of(server.proc.pid)) == 2)
+    # launch() waited for this: a worker still starting is not waited for (web/balance.py)
+    assert httpx.get(f"{server.url}/_userpool/health").json()["workers"] == {"serving": 2, "of": 2}
     connections = []
     try:
         for _ in range(8):  # one request each, so every connection has been accepted

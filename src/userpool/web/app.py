@@ -17,13 +17,18 @@ from userpool.console.guard import AdminGuard
 from userpool.store import outbox, pools
 from userpool.store.db import transaction
 from userpool.tokens.jwks import jwks_document, openid_configuration
+from userpool.web import balance
 from userpool.web.protocol import Protocol
 from userpool.web.uploads import import_endpoint
 
 
 def create_app(server: dispatch.Server) -> Starlette:
     def health(_: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        doc: dict[str, Any] = {"status": "ok"}
+        serving = balance.workers_serving()
+        if serving is not None:  # `serve --workers N`: how many have started serving so far
+            doc["workers"] = {"serving": serving[0], "of": serving[1]}
+        return JSONResponse(doc)
 
     def messages(request: Request) -> Response:
         query = request.query_params

@@ -6,9 +6,12 @@ addresses: the four keep-alive clients of bench/run.py all landed on one worker 
 eight, leaving a core idle (600 instead of 1,000 sign-ins/s). On one shared socket as asyncio
 serves it, the first worker to wake accepts every connection waiting.
 
-Here every worker counts its open connections in memory shared across the fork, and marks when
-its event loop is running a call. A worker accepts unless it holds more connections than another
-worker that is idle: that one is woken by the same connection and takes it a moment later. While
+Here every worker counts its open connections in memory shared across the fork, marks when it
+has started serving, and marks when its event loop is running a call. A worker accepts unless it
+holds more connections than another worker that serves and is idle: that one is woken by the same
+connection and takes it a moment later. (A worker still starting is not waited for: while one
+took 0.3 s to build its server, the first connections went to the other after each waited out
+the patience, and eight connections opened right after start split 3-5 in 8 runs of 15.) While
 it defers, a worker pauses 0.2 ms at each look (the other may need this core to wake up); after
 `PATIENCE_SECONDS` it takes the connection anyway (the other may be stuck). With both cores
 kept busy by two other processes, a patience of 5 ms without the pause let the connections of
@@ -26,36 +29,43 @@ import time
 
 PATIENCE_SECONDS = 0.02
 _DEFER_PAUSE_SECONDS = 0.0002
-_CONNECTIONS, _BUSY = 0, 1  # the two counters of a worker
+_CONNECTIONS, _BUSY, _SERVING = 0, 1, 2  # the counters of a worker
+_SLOTS = 3
 
 
 class Board:
-    """Each worker's open connections and whether its loop is busy, shared by forked workers
-    (an anonymous shared mapping made before the fork)."""
+    """Each worker's open connections, whether it serves yet and whether its loop is busy, shared
+    by forked workers (an anonymous shared mapping made before the fork)."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        self._memory = mmap.mmap(-1, 16 * workers)
+        self._memory = mmap.mmap(-1, 8 * _SLOTS * workers)
         self.slots = memoryview(self._memory).cast("q")
 
     def connections(self, worker: int) -> int:
-        return int(self.slots[2 * worker + _CONNECTIONS])
+        return int(self.slots[_SLOTS * worker + _CONNECTIONS])
 
     def add(self, worker: int, change: int) -> None:
-        self.slots[2 * worker + _CONNECTIONS] += change
+        self.slots[_SLOTS * worker + _CONNECTIONS] += change
 
     def busy(self, worker: int) -> bool:
-        return bool(self.slots[2 * worker + _BUSY])
+        return bool(self.slots[_SLOTS * worker + _BUSY])
 
     def set_busy(self, worker: int, busy: bool) -> None:
-        self.slots[2 * worker + _BUSY] = int(busy)
+        self.slots[_SLOTS * worker + _BUSY] = int(busy)
+
+    def serving(self, worker: int) -> bool:
+        return bool(self.slots[_SLOTS * worker + _SERVING])
+
+    def set_serving(self, worker: int) -> None:
+        self.slots[_SLOTS * worker + _SERVING] = 1
 
     def defer(self, worker: int) -> bool:
-        """Whether `worker` should leave a new connection to another: one with fewer connections
-        whose loop is free to take it now."""
+        """Whether `worker` should leave a new connection to another: one that serves, with fewer
+        connections, whose loop is free to take it now."""
         mine = self.connections(worker)
         return any(
-            self.connections(other) < mine and not self.busy(other)
+            self.serving(other) and self.connections(other) < mine and not self.busy(other)
             for other in range(self.workers)
             if other != worker
         )
@@ -93,6 +103,11 @@ class SharedListener(socket.socket):
                 # the socket is still ready, so the loop comes back here at once.
                 time.sleep(_DEFER_PAUSE_SECONDS)
                 raise BlockingIOError
+        # Taking one ends a streak: without this, a worker that had deferred 15 ms for one
+        # connection, then took the next, counted its deferring for the one after from the first
+        # streak's start and took it (and every one after) within a few ms (eight connections
+        # opened right after start split 6-2).
+        self._deferred_at = -1.0
         fd, address = self._accept()  # type: ignore[attr-defined]
         conn = _Counted(self.family, self.type, self.proto, fileno=fd)
         conn.count_in(self.board, self.worker)
@@ -101,6 +116,21 @@ class SharedListener(socket.socket):
 
 # The board and worker number of this process, once it serves as a worker of a shared listener.
 _ACTIVE: tuple[Board, int] | None = None
+
+
+def mark_serving() -> None:
+    """Mark this worker as serving: its event loop takes connections from now on."""
+    if _ACTIVE is not None:
+        board, worker = _ACTIVE
+        board.set_serving(worker)
+
+
+def workers_serving() -> tuple[int, int] | None:
+    """(workers serving, workers) of a shared listener; None in a single-process server."""
+    if _ACTIVE is None:
+        return None
+    board = _ACTIVE[0]
+    return sum(board.serving(n) for n in range(board.workers)), board.workers
 
 
 def mark_busy(busy: bool) -> None:

@@ -24,6 +24,8 @@ def pair(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[balance.SharedListen
     second = balance.SharedListener.of(socket.socket(fileno=os.dup(first.fileno())), board)
     first.serve_as(0)
     second.serve_as(1)
+    board.set_serving(0)
+    board.set_serving(1)
     first.setblocking(False)
     second.setblocking(False)
     yield first, second
@@ -68,6 +70,26 @@ def test_a_worker_leaves_a_connection_to_an_idle_worker_with_fewer(
     assert first.board.connections(0) == 0  # closing a connection counts it off
 
 
+def test_a_worker_does_not_wait_for_one_still_starting(opened: list[socket.socket]) -> None:
+    """Before a worker serves (it builds its server first) the others take every connection."""
+    board = balance.Board(2)
+    board.set_serving(0)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    first = balance.SharedListener.of(sock, board)
+    opened.append(first)
+    first.worker = 0
+    _connect(first, 3, opened)
+    for _ in range(3):
+        _take(first, opened)
+    assert board.connections(0) == 3
+    board.set_serving(1)
+    _connect(first, 1, opened)
+    with pytest.raises(BlockingIOError):  # now the second worker serves, holding none
+        first.accept()
+
+
 def test_a_worker_takes_the_connection_when_the_other_is_busy(
     pair: Pair, opened: list[socket.socket]
 ) -> None:
@@ -92,6 +114,22 @@ def test_a_worker_stops_deferring_after_a_moment(pair: Pair, opened: list[socket
         except BlockingIOError:
             assert time.monotonic() - started < 1
     assert time.monotonic() - started >= balance.PATIENCE_SECONDS
+
+
+def test_taking_a_connection_ends_a_streak_of_deferring(pair: Pair, opened: list[socket.socket]) -> None:
+    first, second = pair
+    _connect(first, 4, opened)
+    _take(first, opened)
+    started = time.monotonic()
+    while time.monotonic() - started < 0.8 * balance.PATIENCE_SECONDS:  # the second is slow to take it
+        with pytest.raises(BlockingIOError):
+            first.accept()
+    _take(second, opened)
+    _take(first, opened)  # equal counts: taken at once
+    again = time.monotonic()
+    while time.monotonic() - again < 0.5 * balance.PATIENCE_SECONDS:  # a new streak, full patience
+        with pytest.raises(BlockingIOError):
+            first.accept()
 
 
 def test_a_call_marks_its_worker_busy(pair: Pair) -> None:
