@@ -23,6 +23,9 @@ class Context:
     # Work the response needs but the database does not (token signatures), run by dispatch once
     # the transaction has committed so that no lock is held meanwhile; None: run it at once.
     deferred: list[Callable[[], None]] | None = None
+    # What the operation's `ahead` work made from the request before the transaction began
+    # (`dispatch.operation`); None when it has none.
+    ahead: object = None
 
     def now(self) -> float:
         return self.clock.now()

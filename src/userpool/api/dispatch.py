@@ -32,11 +32,17 @@ Effects = list[Callable[[], None]]
 # Operations whose transaction only reads (`transaction(read_only=True)`): on SQLite they do not
 # queue behind writers, and a write inside one fails.
 READS_ONLY: set[str] = set()
+# Work an operation's handler may use that needs nothing but the request, done before the
+# transaction so that no lock is held meanwhile; its result is the handler's `Context.ahead`.
+AHEAD: dict[str, Callable[[dict[str, Any]], object]] = {}
 
 
-def operation(name: str, *, reads_only: bool = False) -> Callable[[Handler], Handler]:
+def operation(
+    name: str, *, reads_only: bool = False, ahead: Callable[[dict[str, Any]], object] | None = None
+) -> Callable[[Handler], Handler]:
     """Register the handler of a modelled operation (`@operation("InitiateAuth")`);
-    `reads_only` for one that never writes (`@operation("ListUsers", reads_only=True)`)."""
+    `reads_only` for one that never writes (`@operation("ListUsers", reads_only=True)`);
+    `ahead` for work from the validated request alone to do before the transaction (`AHEAD`)."""
     if operation_model(name) is None:
         raise ValueError(f"{name} is not an operation of the cognito-idp model")
 
@@ -46,6 +52,8 @@ def operation(name: str, *, reads_only: bool = False) -> Callable[[Handler], Han
         HANDLERS[name] = fn
         if reads_only:
             READS_ONLY.add(name)
+        if ahead is not None:
+            AHEAD[name] = ahead
         return fn
 
     return register
@@ -180,9 +188,16 @@ def call(
     assert model is not None
     deferred: list[Callable[[], None]] = []  # work after the commit that the answer needs
     kept: CognitoError | None = None
+    work_ahead = AHEAD.get(name)
+    ahead = None if work_ahead is None else work_ahead(params)
     with transaction(server.engine, read_only=name in READS_ONLY, wait=wait) as conn:
         ctx = Context(
-            conn=conn, clock=server.clock, settings=server.settings, region=region, deferred=deferred
+            conn=conn,
+            clock=server.clock,
+            settings=server.settings,
+            region=region,
+            deferred=deferred,
+            ahead=ahead,
         )
         try:
             result = handler(ctx, params)

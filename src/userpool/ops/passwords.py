@@ -3,6 +3,8 @@ password is stored as (core spec §9.2), shared by every operation that sets or 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from userpool.crypto import srp
 from userpool.domain.passwords import PasswordPolicy, check_password
 from userpool.store.pools import Pool
@@ -15,19 +17,58 @@ def policy_of(pool: Pool) -> PasswordPolicy:
     return PasswordPolicy.from_config((pool.config.get("Policies") or {}).get("PasswordPolicy"))
 
 
-def with_password(pool: Pool, user: User, password: str, *, temporary: bool, now: float) -> User:
-    """The user with `password` checked against the pool's policy and stored as salt + verifier.
+@dataclass(frozen=True)
+class Credential:
+    """A password as SRP stores it for one pool and username: a new salt and its verifier
+    (core spec §9.2)."""
+
+    pool_name: str
+    username: str
+    password: str
+    salt: str
+    verifier: int
+
+
+def credential(pool_name: str, username: str, password: str) -> Credential:
+    salt = srp.new_salt()
+    return Credential(
+        pool_name, username, password, salt, srp.password_verifier(pool_name, username, password, salt)
+    )
+
+
+def credential_ahead(pool_id: str, username: str, password: str | None) -> Credential | None:
+    """An operation's `ahead` work (`dispatch.operation`) when its request names the user and the
+    password to set: the credential, made before the transaction. The verifier's modular power
+    was a fifth of the time AdminCreateUser held SQLite's write lock, and that lock is what caps
+    creates a second across worker processes (bench/run.py). It is used when the user turns out
+    to be stored under that username (not when the request's `Username` is an alias, or in pools
+    whose usernames are emails or phone numbers, where the stored username is the sub)."""
+    if not password:
+        return None
+    return credential(pool_id.partition("_")[2], username, password)
+
+
+def with_password(
+    pool: Pool, user: User, password: str, *, temporary: bool, now: float, ahead: object = None
+) -> User:
+    """The user with `password` checked against the pool's policy and stored as salt + verifier;
+    `ahead` is a `Credential` made before the transaction, used if it is this password's.
 
     A temporary password expires after `TemporaryPasswordValidityDays` (core spec §6.5).
     """
     policy = policy_of(pool)
     check_password(policy, password)
-    salt = srp.new_salt()
-    verifier = srp.password_verifier(pool.srp_name, user.username, password, salt)
+    made = ahead if isinstance(ahead, Credential) else None
+    if made is None or (made.pool_name, made.username, made.password) != (
+        pool.srp_name,
+        user.username,
+        password,
+    ):
+        made = credential(pool.srp_name, user.username, password)
     expires = now + policy.temporary_password_validity_days * DAY if temporary else None
     return user.with_changes(
-        password_salt=salt,
-        password_verifier=format(verifier, "x"),
+        password_salt=made.salt,
+        password_verifier=format(made.verifier, "x"),
         temp_password_expires_at=expires,
         modified_at=now,
     )

@@ -16,7 +16,7 @@ from userpool.domain.recovery import ADMIN_ONLY
 from userpool.ops import codes
 from userpool.ops.codes import Destination
 from userpool.ops.common import attribute_list, mfa_fields, require_pool, require_user, user_type
-from userpool.ops.passwords import policy_of, with_password
+from userpool.ops.passwords import credential_ahead, policy_of, with_password
 from userpool.ops.userwrite import (
     attribute_map,
     check_unique,
@@ -88,13 +88,17 @@ def _resend(ctx: Context, pool: Pool, params: Mapping[str, Any]) -> dict[str, An
             f"Resend not possible. {params['Username']} status is not FORCE_CHANGE_PASSWORD.",
         )
     password = params.get("TemporaryPassword") or generate_temporary_password(policy_of(pool))
-    user = with_password(pool, user, password, temporary=True, now=ctx.now())
+    user = with_password(pool, user, password, temporary=True, now=ctx.now(), ahead=ctx.ahead)
     users.save_user(ctx.conn, user)
     _invite(ctx, pool, user, params, password)
     return {"User": user_type(ctx, pool, user)}
 
 
-@operation("AdminCreateUser")
+def _temporary_credential(params: dict[str, Any]) -> object:
+    return credential_ahead(params["UserPoolId"], params["Username"], params.get("TemporaryPassword"))
+
+
+@operation("AdminCreateUser", ahead=_temporary_credential)
 def admin_create_user(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """core spec §6.5: required attributes are not enforced; status FORCE_CHANGE_PASSWORD."""
     pool = require_pool(ctx, params["UserPoolId"])
@@ -104,7 +108,7 @@ def admin_create_user(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]
     user = new_user(ctx, pool, params["Username"], given, status="FORCE_CHANGE_PASSWORD")
     password = params.get("TemporaryPassword") or generate_temporary_password(policy_of(pool))
     # One instant for the whole creation: UserCreateDate == UserLastModifiedDate (core spec §6.5).
-    user = with_password(pool, user, password, temporary=True, now=user.created_at)
+    user = with_password(pool, user, password, temporary=True, now=user.created_at, ahead=ctx.ahead)
     # core spec §6.5 [OBS GH-localstack-4465]
     check_unique(ctx, pool, user, "User account already exists")
     user = users.insert_user(ctx.conn, user)
@@ -139,14 +143,20 @@ def admin_delete_user(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]
     return {}
 
 
-@operation("AdminSetUserPassword")
+def _new_credential(params: dict[str, Any]) -> object:
+    return credential_ahead(params["UserPoolId"], params["Username"], params["Password"])
+
+
+@operation("AdminSetUserPassword", ahead=_new_credential)
 def admin_set_user_password(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """core spec §6.7: Permanent -> CONFIRMED (from any status); otherwise FORCE_CHANGE_PASSWORD
     with the temporary validity restarting and no message."""
     pool = require_pool(ctx, params["UserPoolId"])
     user = require_user(ctx, pool, params["Username"])
     permanent = bool(params.get("Permanent"))
-    updated = with_password(pool, user, params["Password"], temporary=not permanent, now=ctx.now())
+    updated = with_password(
+        pool, user, params["Password"], temporary=not permanent, now=ctx.now(), ahead=ctx.ahead
+    )
     users.save_user(
         ctx.conn, updated.with_changes(status="CONFIRMED" if permanent else "FORCE_CHANGE_PASSWORD")
     )
