@@ -109,6 +109,17 @@ def totp_sign_ins(running: Running, pool: fixtures.SignInPool, clients: int, sec
     return row
 
 
+# An X-Amz-Target no service has: answered UnknownOperationException (400) before any operation runs.
+EMPTY_CALL = "a call that does nothing"
+
+
+def empty_calls(running: Running, clients: int, seconds: float) -> Row:
+    """What a call costs the server when the call itself does nothing: an unknown operation,
+    through HTTP, routing and dispatch to the error reply, no database and no cryptography."""
+    workloads = [Calls([("NoSuchOperation", b"{}")], expect=400) for _ in range(clients)]
+    return measure(running, f"{EMPTY_CALL}, {clients} clients", workloads, seconds, "calls/s")
+
+
 @dataclass(frozen=True)
 class ListPool:
     pool_id: str
