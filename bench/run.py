@@ -260,9 +260,12 @@ def _budget(ours: Row, moto: Row, rows: list[Row], found: floor.Floor | None) ->
     if empty is not None and empty.rate:
         calls = 2 if ours.workload.startswith("TOTP") else 1
         http = calls * 1000 * empty.cpu / (empty.rate * empty.wall)
+        nothing = f"{calls} call{'s' if calls > 1 else ''} doing nothing"
+        before = (
+            f"{crypto:.2f} (crypto) + " if crypto else ""
+        ) + f"{http:.2f} ({nothing}) + {load:.2f} (load)"
         text += (
-            f"\n    before the operation's own work: {crypto:.2f} (crypto) + {http:.2f} "
-            f"({calls} call{'s' if calls > 1 else ''} doing nothing) + {load:.2f} (load) ms, leaving "
+            f"\n    before the operation's own work: {before} ms, leaving "
             f"{budget - crypto - http - load:.2f} ms for it (parsing, checks, SQL, claims, JSON); "
             f"it took {server - crypto - http:.2f} ms"
         )

@@ -3,7 +3,7 @@ password is stored as (core spec §9.2), shared by every operation that sets or 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from userpool.crypto import srp
 from userpool.domain.passwords import PasswordPolicy, check_password
@@ -24,9 +24,12 @@ class Credential:
 
     pool_name: str
     username: str
-    password: str
+    password: str = field(repr=False)
     salt: str
     verifier: int
+
+    def fits(self, pool: Pool, user: User, password: str) -> bool:
+        return (self.pool_name, self.username, self.password) == (pool.srp_name, user.username, password)
 
 
 def credential(pool_name: str, username: str, password: str) -> Credential:
@@ -39,7 +42,7 @@ def credential(pool_name: str, username: str, password: str) -> Credential:
 def credential_ahead(pool_id: str, username: str, password: str | None) -> Credential | None:
     """An operation's `ahead` work (`dispatch.operation`) when its request names the user and the
     password to set: the credential, made before the transaction. The verifier's modular power
-    was a fifth of the time AdminCreateUser held SQLite's write lock, and that lock is what caps
+    was a quarter of the time AdminCreateUser held SQLite's write lock, and that lock is what caps
     creates a second across worker processes (bench/run.py). It is used when the user turns out
     to be stored under that username (not when the request's `Username` is an alias, or in pools
     whose usernames are emails or phone numbers, where the stored username is the sub)."""
@@ -58,13 +61,8 @@ def with_password(
     """
     policy = policy_of(pool)
     check_password(policy, password)
-    made = ahead if isinstance(ahead, Credential) else None
-    if made is None or (made.pool_name, made.username, made.password) != (
-        pool.srp_name,
-        user.username,
-        password,
-    ):
-        made = credential(pool.srp_name, user.username, password)
+    made = ahead if isinstance(ahead, Credential) and ahead.fits(pool, user, password) else None
+    made = made or credential(pool.srp_name, user.username, password)
     expires = now + policy.temporary_password_validity_days * DAY if temporary else None
     return user.with_changes(
         password_salt=made.salt,
