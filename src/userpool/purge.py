@@ -1,5 +1,5 @@
 """Forgetting what has expired, so tables do not grow with the number of sign-ins: auth sessions,
-codes, counters and token origins, each once nothing can read it any more. A maintenance thread of
+codes, counters and token origin states, each once nothing can read it any more. A maintenance thread of
 the server runs `purge_expired` (and other periodic tasks) every `Settings.purge_interval` seconds.
 
 Each kind is kept a while after it expired, where a late request still gets the error it would
@@ -8,9 +8,9 @@ have got with the row present:
 * codes: `ExpiredCodeException` rather than `CodeMismatchException` for ops/codes.RETENTION;
 * counters: a counter whose window has passed counts as 0 (store/counters.py), so it can go once
   the longest window (an hour) has passed;
-* origins: access and ID tokens live at most a day (core spec §3.3), so a day after an origin
-  expired or was revoked none of its tokens is unexpired; its refresh token then reads
-  `Invalid Refresh Token.` instead of `Refresh Token has expired` / `has been revoked` [INF].
+* origin states (a revoked origin, a rotated refresh token): access and ID tokens live at most a
+  day (core spec §3.3) and are issued until the origin's refresh token expires, so a day after
+  that none of its tokens is unexpired, and the refresh token itself says it has expired.
 Import jobs never started within a day become Expired and their upload is deleted.
 """
 
@@ -27,7 +27,7 @@ from userpool.ops.codes import RETENTION, SEND_WINDOW, WRONG_WINDOW
 from userpool.ops.imports import EXPIRE_AFTER
 from userpool.store import imports
 from userpool.store.db import transaction
-from userpool.store.tables import auth_sessions, codes, counters, origins
+from userpool.store.tables import auth_sessions, codes, counters, origin_states
 
 log = logging.getLogger("userpool.purge")
 
@@ -49,9 +49,9 @@ def purge_expired(engine: sa.Engine, now: float) -> dict[str, int]:
         )
         deleted["codes"] = _delete(conn, codes, codes.c.expires_at < now - CODE_RETENTION)
         deleted["counters"] = _delete(conn, counters, counters.c.window_start < now - COUNTER_RETENTION)
-        cutoff = now - ORIGIN_RETENTION
-        gone = sa.or_(origins.c.expires_at < cutoff, origins.c.revoked_at < cutoff)
-        deleted["origins"] = _delete(conn, origins, gone)
+        deleted["origin_states"] = _delete(
+            conn, origin_states, origin_states.c.expires_at < now - ORIGIN_RETENTION
+        )
         deleted["import_jobs"] = imports.expire_created(conn, before=now - EXPIRE_AFTER)
     return deleted
 

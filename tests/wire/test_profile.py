@@ -167,4 +167,4 @@ def test_delete_attributes_and_user(idp: Any) -> None:
     assert error_of(err) == ("UserNotFoundException", "User does not exist.")
     with pytest.raises(ClientError) as err:
         idp.get_user(AccessToken=token)
-    assert error_of(err)[0] == "NotAuthorizedException"
+    assert error_of(err) == ("UserNotFoundException", "User does not exist.")  # core spec §4.9

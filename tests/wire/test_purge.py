@@ -1,4 +1,4 @@
-"""Purging expired rows (userpool.purge): auth sessions, codes, counters and token origins go once
+"""Purging expired rows (userpool.purge): auth sessions, codes, counters and token origin states go once
 their retention after expiry has passed, and nothing still usable is ever deleted; the server's
 maintenance thread runs the purge by itself."""
 
@@ -18,14 +18,14 @@ from userpool.clock import ShiftedClock
 from userpool.purge import Maintenance, purge_expired
 from userpool.store import imports
 from userpool.store.db import transaction
-from userpool.store.tables import auth_sessions, codes, counters, origins
+from userpool.store.tables import auth_sessions, codes, counters, origin_states
 
 DAY = 86400
 
 
 def rows_of(running: Running, pool_id: str) -> dict[str, int]:
     """How many rows of each purged kind the pool has."""
-    tables = {"auth_sessions": auth_sessions, "codes": codes, "origins": origins}
+    tables = {"auth_sessions": auth_sessions, "codes": codes, "origin_states": origin_states}
     out = {}
     with transaction(running.server.engine) as conn:
         for name, table in tables.items():
@@ -42,8 +42,8 @@ def purge(running: Running) -> None:
 
 def ceremonies(running: Running, idp: Any) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
     """A pool with one of each row: a NEW_PASSWORD_REQUIRED session, a reset code (and its send
-    counter), a wrong-code counter, a revoked origin and a valid one. Returns the pool, the client,
-    the challenge and the valid sign-in."""
+    counter), a wrong-code counter, a revoked origin (the only origin with a row) and a valid one.
+    Returns the pool, the client, the challenge and the valid sign-in."""
     pool_id, client_id = email_pool(idp)
     idp.admin_create_user(
         UserPoolId=pool_id,
@@ -55,7 +55,7 @@ def ceremonies(running: Running, idp: Any) -> tuple[str, str, dict[str, Any], di
     challenge = sign_in(idp, client_id, "newbie")
     admin_user(idp, pool_id, "pat", email="pat@example.com", email_verified="true")
     first = sign_in(idp, client_id, "pat")["AuthenticationResult"]
-    idp.global_sign_out(AccessToken=first["AccessToken"])
+    idp.revoke_token(Token=first["RefreshToken"], ClientId=client_id)
     second = sign_in(idp, client_id, "pat")["AuthenticationResult"]
     idp.forgot_password(ClientId=client_id, Username="pat")
     code = running.last_code("pat@example.com")
@@ -64,7 +64,7 @@ def ceremonies(running: Running, idp: Any) -> tuple[str, str, dict[str, Any], di
         idp.confirm_forgot_password(
             ClientId=client_id, Username="pat", ConfirmationCode=wrong, Password=NEW_PASSWORD
         )
-    assert rows_of(running, pool_id) == {"auth_sessions": 1, "codes": 1, "origins": 2, "counters": 2}
+    assert rows_of(running, pool_id) == {"auth_sessions": 1, "codes": 1, "origin_states": 1, "counters": 2}
     return pool_id, client_id, challenge, second
 
 
@@ -98,11 +98,11 @@ def test_expired_rows_go_after_their_retention(running: Running, idp: Any, clock
     pool_id, client_id, _, tokens = ceremonies(running, idp)
     clock.advance(2 * 3600)  # all expired, all within their retention: late callers get "expired"
     purge(running)
-    assert rows_of(running, pool_id) == {"auth_sessions": 1, "codes": 1, "origins": 2, "counters": 2}
+    assert rows_of(running, pool_id) == {"auth_sessions": 1, "codes": 1, "origin_states": 1, "counters": 2}
     clock.advance(8 * DAY)
     purge(running)
-    # The revoked origin is gone; the other one's refresh token is valid for 30 days.
-    assert rows_of(running, pool_id) == {"auth_sessions": 0, "codes": 0, "origins": 1, "counters": 0}
+    # The revoked origin's refresh token would be valid for 30 days: its state stays.
+    assert rows_of(running, pool_id) == {"auth_sessions": 0, "codes": 0, "origin_states": 1, "counters": 0}
     refreshed = idp.initiate_auth(
         ClientId=client_id,
         AuthFlow="REFRESH_TOKEN_AUTH",
@@ -111,10 +111,10 @@ def test_expired_rows_go_after_their_retention(running: Running, idp: Any, clock
     assert "AccessToken" in refreshed["AuthenticationResult"]
     clock.advance(21 * DAY)  # 29 days and 2 hours: the refresh token still has hours to live
     purge(running)
-    assert rows_of(running, pool_id)["origins"] == 1
+    assert rows_of(running, pool_id)["origin_states"] == 1
     clock.advance(2 * DAY)  # expired a day ago: no token of it can still be unexpired
     purge(running)
-    assert rows_of(running, pool_id)["origins"] == 0
+    assert rows_of(running, pool_id)["origin_states"] == 0
 
 
 def test_purge_expires_import_jobs_never_started(idp: Any, running: Running, clock: ShiftedClock) -> None:

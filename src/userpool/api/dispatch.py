@@ -21,7 +21,7 @@ from userpool.api.serialize import shape_response
 from userpool.api.validate import parse_request
 from userpool.clock import Clock
 from userpool.settings import Settings
-from userpool.store.db import WriterBusy, transaction
+from userpool.store.db import WriterBusy, refused_write, transaction
 
 log = logging.getLogger("userpool")
 
@@ -32,16 +32,25 @@ Effects = list[Callable[[], None]]
 # Operations whose transaction only reads (`transaction(read_only=True)`): on SQLite they do not
 # queue behind writers, and a write inside one fails.
 READS_ONLY: set[str] = set()
+# Operations that mostly only read (a sign-in whose tokens need no row, a refresh): they run in a
+# read-only transaction, so that on SQLite they neither queue for the write lock nor make other
+# processes drop their page caches, and run again as a writer if the database refuses a write.
+READS_FIRST: set[str] = set()
 # Work an operation's handler may use that needs nothing but the request, done before the
 # transaction so that no lock is held meanwhile; its result is the handler's `Context.ahead`.
 AHEAD: dict[str, Callable[[dict[str, Any]], object]] = {}
 
 
 def operation(
-    name: str, *, reads_only: bool = False, ahead: Callable[[dict[str, Any]], object] | None = None
+    name: str,
+    *,
+    reads_only: bool = False,
+    reads_first: bool = False,
+    ahead: Callable[[dict[str, Any]], object] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register the handler of a modelled operation (`@operation("InitiateAuth")`);
     `reads_only` for one that never writes (`@operation("ListUsers", reads_only=True)`);
+    `reads_first` for one that mostly only reads (`READS_FIRST`);
     `ahead` for work from the validated request alone to do before the transaction (`AHEAD`)."""
     if operation_model(name) is None:
         raise ValueError(f"{name} is not an operation of the cognito-idp model")
@@ -52,6 +61,8 @@ def operation(
         HANDLERS[name] = fn
         if reads_only:
             READS_ONLY.add(name)
+        if reads_first:
+            READS_FIRST.add(name)
         if ahead is not None:
             AHEAD[name] = ahead
         return fn
@@ -183,14 +194,41 @@ def call(
     effects: Effects | None = None,
 ) -> dict[str, Any]:
     """Run a handler in one transaction and shape its result by the output model (`wait` and
-    `effects` as for `invoke`)."""
+    `effects` as for `invoke`). An operation of `READS_FIRST` runs as a reader first, and again
+    from the start as a writer if it tried to write (nothing of the first run is kept)."""
     model = operation_model(name)
     assert model is not None
-    deferred: list[Callable[[], None]] = []  # work after the commit that the answer needs
-    kept: CognitoError | None = None
     work_ahead = AHEAD.get(name)
     ahead = None if work_ahead is None else work_ahead(params)
-    with transaction(server.engine, read_only=name in READS_ONLY, wait=wait) as conn:
+    if name in READS_FIRST:
+        try:
+            result = _attempt(server, name, handler, params, region, ahead, True, wait, effects)
+        except Exception as err:
+            if not refused_write(err):
+                raise
+        else:
+            return shape_response(model, result)
+    read_only = name in READS_ONLY
+    return shape_response(
+        model, _attempt(server, name, handler, params, region, ahead, read_only, wait, effects)
+    )
+
+
+def _attempt(
+    server: Server,
+    name: str,
+    handler: Handler,
+    params: dict[str, Any],
+    region: str | None,
+    ahead: object,
+    read_only: bool,
+    wait: float,
+    effects: Effects | None,
+) -> Mapping[str, Any]:
+    """The handler in one transaction, then its after-commit effects and deferred work."""
+    deferred: list[Callable[[], None]] = []  # work after the commit that the answer needs
+    kept: CognitoError | None = None
+    with transaction(server.engine, read_only=read_only, wait=wait) as conn:
         ctx = Context(
             conn=conn,
             clock=server.clock,
@@ -213,4 +251,4 @@ def call(
         raise kept
     for work in deferred:
         work()
-    return shape_response(model, result)
+    return result

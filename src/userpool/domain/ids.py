@@ -103,6 +103,23 @@ def new_uuid(rng: random.Random | None = None) -> str:
     return str(_uuid4(rng))
 
 
+# The last 8 hex digits of an `origin_jti` (of 36 characters) are the generation of the user's
+# tokens it was issued under, modulo 2**32 (tokens/service.py): an access token then says by itself
+# whether GlobalSignOut revoked it. The rest is a UUID v4's; clients never read into it.
+_GENERATION_AT = 28
+_GENERATIONS = 2**32
+
+
+def new_origin_jti(generation: int, rng: random.Random | None = None) -> str:
+    """An `origin_jti` (core spec §4.5) issued under the user's token `generation`."""
+    return f"{str(_uuid4(rng))[:_GENERATION_AT]}{generation % _GENERATIONS:08x}"
+
+
+def same_generation(origin_jti: str, generation: int) -> bool:
+    """Whether the origin was issued under the user's token `generation` (see `new_origin_jti`)."""
+    return len(origin_jti) == 36 and origin_jti[_GENERATION_AT:] == f"{generation % _GENERATIONS:08x}"
+
+
 def new_device_key(region: str, rng: random.Random | None = None) -> str:
     """`<region>_<uuid>` (core spec §2 [DOC BM, CLI-EX])."""
     return f"{region}_{_uuid4(rng)}"

@@ -121,7 +121,7 @@ def _initiate(
     raise invalid_parameter(f"AuthFlow {flow} is not implemented by this emulator yet")
 
 
-@operation("InitiateAuth")
+@operation("InitiateAuth", reads_first=True)
 def initiate_auth(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     client = require_client(ctx, params["ClientId"])
     pool = pool_of_client(ctx, client)
@@ -131,7 +131,7 @@ def initiate_auth(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     return _initiate(ctx, pool, client, flow, params.get("AuthParameters") or {}, public=True)
 
 
-@operation("AdminInitiateAuth")
+@operation("AdminInitiateAuth", reads_first=True)
 def admin_initiate_auth(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     pool = require_pool(ctx, params["UserPoolId"])
     client = require_client(ctx, params["ClientId"], pool.id)
@@ -160,7 +160,7 @@ def _check_client_secret(client: Client, sent: str | None) -> None:
         raise not_authorized("Invalid client secret.")
 
 
-@operation("GetTokensFromRefreshToken")
+@operation("GetTokensFromRefreshToken", reads_first=True)
 def get_tokens_from_refresh_token(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     client = require_client(ctx, params["ClientId"])
     pool = pool_of_client(ctx, client)
@@ -171,7 +171,7 @@ def get_tokens_from_refresh_token(ctx: Context, params: dict[str, Any]) -> Mappi
     rotation = client.config.get("RefreshTokenRotation") or {}
     if rotation.get("Feature") == "ENABLED":
         grace = float(rotation.get("RetryGracePeriodSeconds") or 0)
-        result["RefreshToken"] = tokens.rotate(ctx, params["RefreshToken"], grace)
+        result["RefreshToken"] = tokens.rotate(ctx, client, params["RefreshToken"], grace)
     return {"AuthenticationResult": result}
 
 

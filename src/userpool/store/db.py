@@ -159,6 +159,16 @@ def _begin_immediate(driver: Any, wait: float) -> None:
         driver.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
 
 
+def refused_write(err: BaseException) -> bool:
+    """Whether `err` is the database refusing a write in a read-only transaction (SQLite's
+    `query_only`: SQLITE_READONLY; PostgreSQL's READ ONLY: SQLSTATE 25006), raised by the driver
+    or wrapped by SQLAlchemy."""
+    cause = getattr(err, "orig", None) or err
+    if isinstance(cause, sqlite3.Error):
+        return cause.sqlite_errorcode == sqlite3.SQLITE_READONLY
+    return getattr(cause, "sqlstate", None) == "25006"
+
+
 class WriterBusy(Exception):
     """`transaction(wait=...)` found SQLite's write lock taken for that long; nothing has run."""
 

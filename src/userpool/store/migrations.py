@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from userpool.store.db import is_postgres, transaction
-from userpool.store.tables import VALUE_KEY_LENGTH, key_type, metadata
+from userpool.store.secrets import ensure_refresh_token_key
+from userpool.store.tables import VALUE_KEY_LENGTH, key_type, metadata, origin_states, server_secrets
 
 version_table = sa.Table(
     "userpool_schema",
@@ -58,9 +59,21 @@ def _filtered_pages_from_indexes(op: Operations) -> None:
     op.create_index("ix_users_enabled", "users", ["pool_id", "enabled", "username_key"])
 
 
+def _sealed_refresh_tokens(op: Operations) -> None:
+    """Version 3: a token origin is sealed into its refresh token instead of stored, so a sign-in
+    writes nothing (`origin_states`, `server_secrets`, `users.token_generation` in tables.py). The
+    `origins` table goes, and with it the refresh tokens issued before: they answer `Invalid
+    Refresh Token.` and their users sign in again."""
+    op.drop_table("origins")
+    op.add_column("users", sa.Column("token_generation", sa.Integer, nullable=False, server_default="0"))
+    bind = op.get_bind()
+    origin_states.create(bind)
+    server_secrets.create(bind)
+
+
 # Version 1 is the schema in tables.py as first released. Append (version, step) pairs here when
 # tables.py changes.
-STEPS: list[tuple[int, Step]] = [(2, _filtered_pages_from_indexes)]
+STEPS: list[tuple[int, Step]] = [(2, _filtered_pages_from_indexes), (3, _sealed_refresh_tokens)]
 LATEST = max([1, *(v for v, _ in STEPS)])
 
 
@@ -87,6 +100,7 @@ def migrate(engine: sa.Engine) -> int:
             metadata.create_all(conn)
             version_table.create(conn)
             conn.execute(version_table.insert().values(version=LATEST))
+            ensure_refresh_token_key(conn)
             return LATEST
         pending = [(v, step) for v, step in STEPS if v > version]
         if pending:
@@ -99,4 +113,5 @@ def migrate(engine: sa.Engine) -> int:
                 step(op)
                 version = step_version
         conn.execute(version_table.update().values(version=version))
+        ensure_refresh_token_key(conn)
         return version

@@ -71,6 +71,9 @@ users = sa.Table(
     sa.Column("lockout_until", sa.Double),
     # MFA settings of the user (MFA spec §1), owned by the MFA operations.
     sa.Column("mfa", sa.JSON, nullable=False),
+    # Moved on by GlobalSignOut, AdminUserGlobalSignOut and AdminDisableUser: the origins issued
+    # under an earlier generation are revoked (core spec §4.8; origin_states).
+    sa.Column("token_generation", sa.Integer, nullable=False, server_default="0"),
     sa.UniqueConstraint("pool_id", "username_key", name="uq_users_pool_username"),
     sa.UniqueConstraint("pool_id", "sub", name="uq_users_pool_sub"),
     # ListUsers filtered by `cognito:user_status` or `status` (core spec §11.1), in username order.
@@ -122,25 +125,34 @@ group_members = sa.Table(
     sa.Index("ix_group_members_user", "user_id"),
 )
 
-# One row per authentication (the refresh token's origin): access, ID and refresh tokens carry its
-# `origin_jti`, so revoking the row revokes all three (core spec §4.8).
-origins = sa.Table(
-    "origins",
+# What happened to a token origin after it was issued (core spec §4.7, §4.8). An origin itself is
+# not stored: its refresh token carries it, sealed (crypto/refresh.py), so a sign-in writes nothing.
+# A row exists only once the origin was revoked (RevokeToken) or its refresh token rotated, and is
+# kept until the refresh token expires. GlobalSignOut revokes every origin of a user at once by
+# moving on `users.token_generation`, which each origin was issued under.
+origin_states = sa.Table(
+    "origin_states",
     metadata,
     sa.Column("origin_jti", sa.String(36), primary_key=True),
     sa.Column("pool_id", sa.String(55), nullable=False),
-    sa.Column("client_id", sa.String(128), nullable=False),
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("refresh_hash", sa.String(64), unique=True),
-    # The refresh token this one replaced by rotation, usable until `rotated_until` (core spec §4.7).
-    sa.Column("rotated_hash", sa.String(64), unique=True),
-    sa.Column("rotated_until", sa.Double),
-    sa.Column("event_id", sa.String(36), nullable=False),
-    sa.Column("device_key", sa.String(55)),
-    sa.Column("auth_time", sa.Double, nullable=False),
-    sa.Column("expires_at", sa.Double, nullable=False),
     sa.Column("revoked_at", sa.Double),
-    sa.Index("ix_origins_user", "user_id"),
+    # Rotation: the refresh token of sequence `seq` is current; the one of `previous_seq` works
+    # until `previous_until` (RetryGracePeriodSeconds).
+    sa.Column("seq", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("previous_seq", sa.Integer),
+    sa.Column("previous_until", sa.Double),
+    # The origin's refresh token expires then; the row can go afterwards.
+    sa.Column("expires_at", sa.Double, nullable=False),
+)
+
+# Secrets of the server, made once when the database is created (migrations.py):
+# `refresh_token_key`, the AES-256-GCM key refresh tokens are sealed with.
+server_secrets = sa.Table(
+    "server_secrets",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.LargeBinary, nullable=False),
 )
 
 # Auth `Session` strings (MFA spec §6.4): the string's hash, what it is for, and its state.
@@ -275,5 +287,4 @@ import_job_errors = sa.Table(
 sa.Index("ix_auth_sessions_expires", auth_sessions.c.expires_at)
 sa.Index("ix_codes_expires", codes.c.expires_at)
 sa.Index("ix_counters_window", counters.c.window_start)
-sa.Index("ix_origins_expires", origins.c.expires_at)
-sa.Index("ix_origins_revoked", origins.c.revoked_at)
+sa.Index("ix_origin_states_expires", origin_states.c.expires_at)

@@ -31,6 +31,8 @@ class User:
     last_failure_at: float | None = None
     lockout_until: float | None = None
     mfa: dict[str, Any] = field(default_factory=dict)
+    # Origins issued under an earlier generation are revoked (tables.py `token_generation`).
+    token_generation: int = 0
     id: int = 0
 
     def with_changes(self, **changes: Any) -> User:

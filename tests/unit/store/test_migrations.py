@@ -64,9 +64,41 @@ def test_later_steps_run_in_order_on_an_older_database(
     assert ran == [first, second]
 
 
+# The `origins` table of versions 1 and 2: one row per sign-in.
+_ORIGINS = sa.Table(
+    "origins",
+    sa.MetaData(),
+    sa.Column("origin_jti", sa.String(36), primary_key=True),
+    sa.Column("pool_id", sa.String(55), nullable=False),
+    sa.Column("client_id", sa.String(128), nullable=False),
+    sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("refresh_hash", sa.String(64), unique=True),
+    sa.Column("rotated_hash", sa.String(64), unique=True),
+    sa.Column("rotated_until", sa.Double),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("device_key", sa.String(55)),
+    sa.Column("auth_time", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+    sa.Column("revoked_at", sa.Double),
+    sa.Index("ix_origins_user", "user_id"),
+)
+
+
+def _back_to_version_2(engine: sa.Engine) -> None:
+    """Turn a new database into the schema version 2 had: an `origins` row per sign-in, no origin
+    states, no server secrets, no token generation."""
+    with engine.begin() as conn:
+        tables.origin_states.drop(conn)
+        tables.server_secrets.drop(conn)
+        conn.exec_driver_sql("ALTER TABLE users DROP COLUMN token_generation")
+        _ORIGINS.create(conn)
+        conn.execute(migrations.version_table.update().values(version=2))
+
+
 def _back_to_version_1(engine: sa.Engine) -> None:
     """Turn a new database into the schema version 1 had: no `user_attributes.username_key`, the
     old lookup index, keys without a collation of their own, a 512-character value key."""
+    _back_to_version_2(engine)
     postgres = engine.dialect.name == "postgresql"
     with engine.begin() as conn:
         for name in ("ix_user_attributes_scan", "ix_users_status", "ix_users_enabled"):
@@ -119,7 +151,7 @@ def test_version_2_orders_filtered_pages_from_an_index(engine: sa.Engine) -> Non
             (3, "bo", "b@x.org"),
         ):
             _insert_version_1_user(conn, user_id, username, email)
-    assert migrations.migrate(engine) == 2
+    assert migrations.migrate(engine) == migrations.LATEST
     with engine.connect() as conn:
         inspected = sa.inspect(conn)
         indexes = {index["name"] for index in inspected.get_indexes("user_attributes")}
@@ -167,7 +199,44 @@ def test_instances_starting_together_migrate_one_after_the_other(engine: sa.Engi
     finally:
         for other in others:
             other.dispose()
-    assert versions == [2, 2, 2]
+    assert versions == [migrations.LATEST] * 3
     with engine.connect() as conn:
         indexes = {index["name"] for index in sa.inspect(conn).get_indexes("user_attributes")}
+        keys = conn.execute(sa.select(tables.server_secrets.c.value)).scalars().all()
     assert "ix_user_attributes_scan" in indexes
+    assert len(keys) == 1  # one refresh-token key between them
+
+
+def test_version_3_seals_origins_into_refresh_tokens(engine: sa.Engine) -> None:
+    migrations.migrate(engine)
+    _back_to_version_2(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            tables.pools.insert().values(
+                id="us-east-1_mig", region="us-east-1", name="mig", config={}, id_key_pem="k",
+                access_key_pem="k", created_at=0.0, modified_at=0.0,
+            )
+        )  # fmt: skip
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (id, pool_id, username, username_key, sub, status, enabled, "
+                "created_at, modified_at, failed_attempts, mfa) VALUES (1, 'us-east-1_mig', 'Zed', "
+                "'zed', '00000000-0000-4000-8000-000000000001', 'CONFIRMED', true, 0, 0, 0, '{}')"
+            )
+        )
+        conn.execute(
+            _ORIGINS.insert().values(
+                origin_jti="o1", pool_id="us-east-1_mig", client_id="c", user_id=1, refresh_hash="h",
+                event_id="e", auth_time=0.0, expires_at=1.0,
+            )
+        )  # fmt: skip
+    assert migrations.migrate(engine) == 3
+    with engine.connect() as conn:
+        inspected = sa.inspect(conn)
+        assert not inspected.has_table("origins")
+        assert inspected.has_table("origin_states")
+        assert "ix_origin_states_expires" in {i["name"] for i in inspected.get_indexes("origin_states")}
+        key = conn.execute(sa.select(tables.server_secrets.c.value)).scalar_one()
+        user = users.get_by_id(conn, 1)
+    assert len(key) == 32
+    assert user is not None and user.token_generation == 0 and user.username == "Zed"
