@@ -26,6 +26,9 @@ class Context:
     # What the operation's `ahead` work made from the request before the transaction began
     # (`dispatch.operation`); None when it has none.
     ahead: object = None
+    # What an earlier run of the same call worked out, for a `READS_FIRST` operation run again as a
+    # writer (dispatch.call): say, whether the password matched, which costs a modular power.
+    memo: dict[tuple[object, ...], object] = field(default_factory=dict)
 
     def now(self) -> float:
         return self.clock.now()

@@ -32,10 +32,11 @@ Effects = list[Callable[[], None]]
 # Operations whose transaction only reads (`transaction(read_only=True)`): on SQLite they do not
 # queue behind writers, and a write inside one fails.
 READS_ONLY: set[str] = set()
-# Operations that mostly only read (a sign-in whose tokens need no row, a refresh): they run in a
-# read-only transaction, so that on SQLite they neither queue for the write lock nor make other
-# processes drop their page caches, and run again as a writer if the database refuses a write.
-READS_FIRST: set[str] = set()
+# Operations that, for requests the predicate picks, mostly only read (a password sign-in, whose
+# tokens need no row; a refresh): those run in a read-only transaction, so that on SQLite they
+# neither queue for the write lock nor make other processes drop their page caches, and run again
+# as a writer if the database refuses a write.
+READS_FIRST: dict[str, Callable[[dict[str, Any]], bool]] = {}
 # Work an operation's handler may use that needs nothing but the request, done before the
 # transaction so that no lock is held meanwhile; its result is the handler's `Context.ahead`.
 AHEAD: dict[str, Callable[[dict[str, Any]], object]] = {}
@@ -45,12 +46,12 @@ def operation(
     name: str,
     *,
     reads_only: bool = False,
-    reads_first: bool = False,
+    reads_first: Callable[[dict[str, Any]], bool] | None = None,
     ahead: Callable[[dict[str, Any]], object] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Register the handler of a modelled operation (`@operation("InitiateAuth")`);
     `reads_only` for one that never writes (`@operation("ListUsers", reads_only=True)`);
-    `reads_first` for one that mostly only reads (`READS_FIRST`);
+    `reads_first` for one whose requests it picks mostly only read (`READS_FIRST`);
     `ahead` for work from the validated request alone to do before the transaction (`AHEAD`)."""
     if operation_model(name) is None:
         raise ValueError(f"{name} is not an operation of the cognito-idp model")
@@ -61,8 +62,8 @@ def operation(
         HANDLERS[name] = fn
         if reads_only:
             READS_ONLY.add(name)
-        if reads_first:
-            READS_FIRST.add(name)
+        if reads_first is not None:
+            READS_FIRST[name] = reads_first
         if ahead is not None:
             AHEAD[name] = ahead
         return fn
@@ -194,24 +195,26 @@ def call(
     effects: Effects | None = None,
 ) -> dict[str, Any]:
     """Run a handler in one transaction and shape its result by the output model (`wait` and
-    `effects` as for `invoke`). An operation of `READS_FIRST` runs as a reader first, and again
-    from the start as a writer if it tried to write (nothing of the first run is kept)."""
+    `effects` as for `invoke`). A request `READS_FIRST` picks runs as a reader first, and again
+    from the start as a writer if it tried to write (nothing of the first run is kept but its
+    `memo`)."""
     model = operation_model(name)
     assert model is not None
     work_ahead = AHEAD.get(name)
     ahead = None if work_ahead is None else work_ahead(params)
-    if name in READS_FIRST:
+    memo: dict[tuple[object, ...], object] = {}
+    picks = READS_FIRST.get(name)
+    if picks is not None and picks(params):
         try:
-            result = _attempt(server, name, handler, params, region, ahead, True, wait, effects)
+            result = _attempt(server, name, handler, params, region, ahead, memo, True, wait, effects)
         except Exception as err:
             if not refused_write(err):
                 raise
         else:
             return shape_response(model, result)
     read_only = name in READS_ONLY
-    return shape_response(
-        model, _attempt(server, name, handler, params, region, ahead, read_only, wait, effects)
-    )
+    result = _attempt(server, name, handler, params, region, ahead, memo, read_only, wait, effects)
+    return shape_response(model, result)
 
 
 def _attempt(
@@ -221,6 +224,7 @@ def _attempt(
     params: dict[str, Any],
     region: str | None,
     ahead: object,
+    memo: dict[tuple[object, ...], object],
     read_only: bool,
     wait: float,
     effects: Effects | None,
@@ -236,6 +240,7 @@ def _attempt(
             region=region,
             deferred=deferred,
             ahead=ahead,
+            memo=memo,
         )
         try:
             result = handler(ctx, params)

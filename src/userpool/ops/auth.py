@@ -121,7 +121,24 @@ def _initiate(
     raise invalid_parameter(f"AuthFlow {flow} is not implemented by this emulator yet")
 
 
-@operation("InitiateAuth", reads_first=True)
+# Flows whose success needs no row (core spec §4.6: tokens are sealed, not stored): run as a reader
+# first (dispatch.READS_FIRST). SRP and custom flows always store a session.
+_READS_FIRST_FLOWS = frozenset(
+    {
+        "USER_PASSWORD_AUTH",
+        "ADMIN_USER_PASSWORD_AUTH",
+        "ADMIN_NO_SRP_AUTH",
+        "REFRESH_TOKEN_AUTH",
+        "REFRESH_TOKEN",
+    }
+)
+
+
+def _password_or_refresh(params: dict[str, Any]) -> bool:
+    return params["AuthFlow"] in _READS_FIRST_FLOWS
+
+
+@operation("InitiateAuth", reads_first=_password_or_refresh)
 def initiate_auth(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     client = require_client(ctx, params["ClientId"])
     pool = pool_of_client(ctx, client)
@@ -131,7 +148,7 @@ def initiate_auth(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     return _initiate(ctx, pool, client, flow, params.get("AuthParameters") or {}, public=True)
 
 
-@operation("AdminInitiateAuth", reads_first=True)
+@operation("AdminInitiateAuth", reads_first=_password_or_refresh)
 def admin_initiate_auth(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     pool = require_pool(ctx, params["UserPoolId"])
     client = require_client(ctx, params["ClientId"], pool.id)
@@ -160,7 +177,7 @@ def _check_client_secret(client: Client, sent: str | None) -> None:
         raise not_authorized("Invalid client secret.")
 
 
-@operation("GetTokensFromRefreshToken", reads_first=True)
+@operation("GetTokensFromRefreshToken", reads_first=lambda _: True)
 def get_tokens_from_refresh_token(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     client = require_client(ctx, params["ClientId"])
     pool = pool_of_client(ctx, client)

@@ -79,7 +79,11 @@ def check_password(ctx: Context, pool: Pool, client: Client, user: User | None, 
         raise unknown_user(client)
     check_not_locked(ctx, user)
     check_status(client, user)
-    if not password_matches(pool, user, password):
+    key = ("password matches", user.id, user.password_verifier)
+    matches = ctx.memo.get(key)
+    if matches is None:  # not worked out by an earlier run of this call (dispatch.READS_FIRST)
+        matches = ctx.memo[key] = password_matches(pool, user, password)
+    if not matches:
         raise refuse(ctx, user)
     check_enabled(user)
     return user
