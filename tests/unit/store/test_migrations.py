@@ -115,6 +115,15 @@ def _back_to_version_1(engine: sa.Engine) -> None:
         conn.execute(migrations.version_table.update().values(version=1))
 
 
+def _insert_pool(conn: sa.Connection) -> None:
+    conn.execute(
+        tables.pools.insert().values(
+            id="us-east-1_mig", region="us-east-1", name="mig", config={}, id_key_pem="k",
+            access_key_pem="k", created_at=0.0, modified_at=0.0,
+        )
+    )  # fmt: skip
+
+
 def _insert_version_1_user(conn: sa.Connection, user_id: int, username: str, email: str) -> None:
     conn.execute(
         tables.users.insert().values(
@@ -139,12 +148,7 @@ def test_version_2_orders_filtered_pages_from_an_index(engine: sa.Engine) -> Non
     _back_to_version_1(engine)
     long_email = "a" * 300 + "@example.com"
     with engine.begin() as conn:
-        conn.execute(
-            tables.pools.insert().values(
-                id="us-east-1_mig", region="us-east-1", name="mig", config={}, id_key_pem="k",
-                access_key_pem="k", created_at=0.0, modified_at=0.0,
-            )
-        )  # fmt: skip
+        _insert_pool(conn)
         for user_id, username, email in (
             (1, "Zed", "z@example.com"),
             (2, "amy", long_email),
@@ -211,12 +215,7 @@ def test_version_3_seals_origins_into_refresh_tokens(engine: sa.Engine) -> None:
     migrations.migrate(engine)
     _back_to_version_2(engine)
     with engine.begin() as conn:
-        conn.execute(
-            tables.pools.insert().values(
-                id="us-east-1_mig", region="us-east-1", name="mig", config={}, id_key_pem="k",
-                access_key_pem="k", created_at=0.0, modified_at=0.0,
-            )
-        )  # fmt: skip
+        _insert_pool(conn)
         conn.execute(
             sa.text(
                 "INSERT INTO users (id, pool_id, username, username_key, sub, status, enabled, "
