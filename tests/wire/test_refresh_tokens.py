@@ -14,10 +14,9 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
 from tests.conftest import Running
-from tests.wire.helpers import error_of
+from tests.wire.helpers import fails
 from tests.wire.test_signin import make_pool, make_user, sign_in
 from userpool.clock import ShiftedClock
 
@@ -28,12 +27,6 @@ def refresh(idp: Any, client_id: str, token: str) -> dict[str, Any]:
     )
     result: dict[str, Any] = reply["AuthenticationResult"]
     return result
-
-
-def refusal(call: Any, **kwargs: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as err:
-        call(**kwargs)
-    return error_of(err)
 
 
 @contextmanager
@@ -80,7 +73,7 @@ def test_a_password_sign_in_and_a_refresh_write_nothing(running: Running, idp: A
         watcher.close()
     assert user["Username"] == "alice"
     # A wrong password is counted (a write): the call waits for the locks, then runs as a writer.
-    assert refusal(idp.initiate_auth, **wrong_password(client_id)) == (
+    assert fails(idp.initiate_auth, **wrong_password(client_id)) == (
         "NotAuthorizedException",
         "Incorrect username or password.",
     )
@@ -101,9 +94,9 @@ def test_a_wrong_password_is_still_counted_towards_lockout(idp: Any, clock: Shif
     make_user(idp, pool_id)
     clock.freeze()
     for _ in range(5):
-        refusal(idp.initiate_auth, **wrong_password(client_id))
+        fails(idp.initiate_auth, **wrong_password(client_id))
     # Core spec §14: five failures lock the user for a while, even for the right password.
-    assert refusal(sign_in, idp=idp, client_id=client_id) == (
+    assert fails(sign_in, idp=idp, client_id=client_id) == (
         "NotAuthorizedException",
         "Password attempts exceeded",
     )
@@ -116,11 +109,11 @@ def test_global_sign_out_revokes_what_came_before_and_nothing_after(idp: Any, cl
     before = sign_in(idp, client_id)
     idp.admin_user_global_sign_out(UserPoolId=pool_id, Username="alice")
     after = sign_in(idp, client_id)
-    assert refusal(idp.get_user, AccessToken=before["AccessToken"]) == (
+    assert fails(idp.get_user, AccessToken=before["AccessToken"]) == (
         "NotAuthorizedException",
         "Access Token has been revoked",
     )
-    assert refusal(refresh, idp=idp, client_id=client_id, token=before["RefreshToken"]) == (
+    assert fails(refresh, idp=idp, client_id=client_id, token=before["RefreshToken"]) == (
         "NotAuthorizedException",
         "Refresh Token has been revoked",
     )
@@ -128,7 +121,7 @@ def test_global_sign_out_revokes_what_came_before_and_nothing_after(idp: Any, cl
     refreshed = refresh(idp, client_id, after["RefreshToken"])
     assert idp.get_user(AccessToken=refreshed["AccessToken"])["Username"] == "alice"
     idp.global_sign_out(AccessToken=refreshed["AccessToken"])  # revokes the whole origin
-    assert refusal(idp.get_user, AccessToken=after["AccessToken"])[1] == "Access Token has been revoked"
+    assert fails(idp.get_user, AccessToken=after["AccessToken"])[1] == "Access Token has been revoked"
 
 
 def test_revoke_token_revokes_one_origin(idp: Any) -> None:
@@ -137,11 +130,11 @@ def test_revoke_token_revokes_one_origin(idp: Any) -> None:
     first, second = sign_in(idp, client_id), sign_in(idp, client_id)
     idp.revoke_token(Token=first["RefreshToken"], ClientId=client_id)
     idp.revoke_token(Token=first["RefreshToken"], ClientId=client_id)  # again: still {}
-    assert refusal(refresh, idp=idp, client_id=client_id, token=first["RefreshToken"]) == (
+    assert fails(refresh, idp=idp, client_id=client_id, token=first["RefreshToken"]) == (
         "NotAuthorizedException",
         "Refresh Token has been revoked",
     )
-    assert refusal(idp.get_user, AccessToken=first["AccessToken"])[1] == "Access Token has been revoked"
+    assert fails(idp.get_user, AccessToken=first["AccessToken"])[1] == "Access Token has been revoked"
     assert idp.get_user(AccessToken=second["AccessToken"])["Username"] == "alice"
     assert refresh(idp, client_id, second["RefreshToken"])["AccessToken"]
     # A token of another client, or a changed one, is not this client's: answered {} and ignored.
@@ -151,7 +144,7 @@ def test_revoke_token_revokes_one_origin(idp: Any) -> None:
     changed = third["RefreshToken"][:-3] + ("AAA" if not third["RefreshToken"].endswith("AAA") else "BBB")
     idp.revoke_token(Token=changed, ClientId=client_id)
     assert refresh(idp, client_id, third["RefreshToken"])["AccessToken"]
-    assert refusal(refresh, idp=idp, client_id=client_id, token=changed) == (
+    assert fails(refresh, idp=idp, client_id=client_id, token=changed) == (
         "NotAuthorizedException",
         "Invalid Refresh Token.",
     )
@@ -163,11 +156,11 @@ def test_a_deleted_user_stays_gone_for_old_tokens(idp: Any) -> None:
     old = sign_in(idp, client_id)
     idp.admin_delete_user(UserPoolId=pool_id, Username="alice")
     make_user(idp, pool_id)  # same username, same row id on SQLite: a new user all the same
-    assert refusal(refresh, idp=idp, client_id=client_id, token=old["RefreshToken"]) == (
+    assert fails(refresh, idp=idp, client_id=client_id, token=old["RefreshToken"]) == (
         "UserNotFoundException",
         "User does not exist.",
     )
-    assert refusal(idp.get_user, AccessToken=old["AccessToken"]) == (
+    assert fails(idp.get_user, AccessToken=old["AccessToken"]) == (
         "UserNotFoundException",
         "User does not exist.",
     )
@@ -184,16 +177,16 @@ def test_rotation_replaces_the_refresh_token_after_a_grace_period(idp: Any, cloc
     assert idp.get_user(AccessToken=second["AccessToken"])["Username"] == "alice"
     assert refresh(idp, client_id, first)["AccessToken"]  # within its grace period
     clock.advance(11)
-    assert refusal(idp.get_tokens_from_refresh_token, RefreshToken=first, ClientId=client_id) == (
+    assert fails(idp.get_tokens_from_refresh_token, RefreshToken=first, ClientId=client_id) == (
         "RefreshTokenReuseException",
         "Refresh token has been invalidated by rotation",
     )
     third = idp.get_tokens_from_refresh_token(RefreshToken=second["RefreshToken"], ClientId=client_id)
     assert refresh(idp, client_id, third["AuthenticationResult"]["RefreshToken"])["AccessToken"]
     clock.advance(11)
-    assert refusal(refresh, idp=idp, client_id=client_id, token=second["RefreshToken"])[0] == (
+    assert fails(refresh, idp=idp, client_id=client_id, token=second["RefreshToken"])[0] == (
         "RefreshTokenReuseException"
     )
     # Revoking the newest token revokes the origin, and so every token of it.
     idp.revoke_token(Token=third["AuthenticationResult"]["RefreshToken"], ClientId=client_id)
-    assert refusal(idp.get_user, AccessToken=second["AccessToken"])[1] == "Access Token has been revoked"
+    assert fails(idp.get_user, AccessToken=second["AccessToken"])[1] == "Access Token has been revoked"

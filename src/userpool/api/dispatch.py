@@ -206,14 +206,16 @@ def call(
     picks = READS_FIRST.get(name)
     if picks is not None and picks(params):
         try:
-            result = _attempt(server, name, handler, params, region, ahead, memo, True, wait, effects)
+            result = _attempt(
+                server, name, handler, params, region, ahead, memo, wait, effects, read_only=True
+            )
         except Exception as err:
             if not refused_write(err):
                 raise
         else:
             return shape_response(model, result)
     read_only = name in READS_ONLY
-    result = _attempt(server, name, handler, params, region, ahead, memo, read_only, wait, effects)
+    result = _attempt(server, name, handler, params, region, ahead, memo, wait, effects, read_only=read_only)
     return shape_response(model, result)
 
 
@@ -225,9 +227,10 @@ def _attempt(
     region: str | None,
     ahead: object,
     memo: dict[tuple[object, ...], object],
-    read_only: bool,
     wait: float,
     effects: Effects | None,
+    *,
+    read_only: bool,
 ) -> Mapping[str, Any]:
     """The handler in one transaction, then its after-commit effects and deferred work."""
     deferred: list[Callable[[], None]] = []  # work after the commit that the answer needs

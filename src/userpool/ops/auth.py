@@ -25,7 +25,6 @@ from userpool.ops.common import (
 from userpool.ops.flow import after_password, respond
 from userpool.ops.signin import check_password
 from userpool.store.pools import Client, Pool
-from userpool.store.users import User
 from userpool.tokens import service as tokens
 
 DEFAULT_FLOWS = ("ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH")
@@ -89,19 +88,15 @@ def _custom_flow(ctx: Context, pool: Pool, client: Client, params: Mapping[str, 
     return srp.start(ctx, pool, client, params, first=FirstFactor.CUSTOM_SRP)
 
 
-def _check_refresh_device(ctx: Context, pool: Pool, user: User, token: str, sent: str | None) -> None:
-    """Core spec §4.7: tokens issued to a device refresh only with its key."""
-    devices.check_refresh(ctx, pool, user, tokens.device_key_of_refresh(ctx, token), sent)
-
-
 def _refresh_flow(ctx: Context, pool: Pool, client: Client, params: Mapping[str, str]) -> dict[str, Any]:
     token = required(params, "REFRESH_TOKEN")
-    user, result = tokens.refresh_tokens(ctx, pool, client, token)
+    user, origin, result = tokens.refresh_tokens(ctx, pool, client, token)
     # Core spec §3.4 [OBS]: the refresh hash is over the internal username, with its own wording.
     check_secret_hash(
         client, user.username, params.get("SECRET_HASH"), mismatch="SecretHash does not match for the client:"
     )
-    _check_refresh_device(ctx, pool, user, token, params.get("DEVICE_KEY"))
+    # Core spec §4.7: tokens issued to a device refresh only with its key.
+    devices.check_refresh(ctx, pool, user, origin.device_key, params.get("DEVICE_KEY"))
     return {"ChallengeParameters": {}, "AuthenticationResult": result}
 
 
@@ -123,19 +118,11 @@ def _initiate(
 
 # Flows whose success needs no row (core spec §4.6: tokens are sealed, not stored): run as a reader
 # first (dispatch.READS_FIRST). SRP and custom flows always store a session.
-_READS_FIRST_FLOWS = frozenset(
-    {
-        "USER_PASSWORD_AUTH",
-        "ADMIN_USER_PASSWORD_AUTH",
-        "ADMIN_NO_SRP_AUTH",
-        "REFRESH_TOKEN_AUTH",
-        "REFRESH_TOKEN",
-    }
-)
+_READS_FIRST_FLOWS = frozenset({"USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "REFRESH_TOKEN_AUTH"})
 
 
 def _password_or_refresh(params: dict[str, Any]) -> bool:
-    return params["AuthFlow"] in _READS_FIRST_FLOWS
+    return _FLOW_ALIASES.get(params["AuthFlow"], params["AuthFlow"]) in _READS_FIRST_FLOWS
 
 
 @operation("InitiateAuth", reads_first=_password_or_refresh)
@@ -183,12 +170,12 @@ def get_tokens_from_refresh_token(ctx: Context, params: dict[str, Any]) -> Mappi
     pool = pool_of_client(ctx, client)
     check_flow_enabled(client, "REFRESH_TOKEN_AUTH")
     _check_client_secret(client, params.get("ClientSecret"))
-    user, result = tokens.refresh_tokens(ctx, pool, client, params["RefreshToken"])
-    _check_refresh_device(ctx, pool, user, params["RefreshToken"], params.get("DeviceKey"))
+    user, origin, result = tokens.refresh_tokens(ctx, pool, client, params["RefreshToken"])
+    devices.check_refresh(ctx, pool, user, origin.device_key, params.get("DeviceKey"))  # core spec §4.7
     rotation = client.config.get("RefreshTokenRotation") or {}
     if rotation.get("Feature") == "ENABLED":
         grace = float(rotation.get("RetryGracePeriodSeconds") or 0)
-        result["RefreshToken"] = tokens.rotate(ctx, client, params["RefreshToken"], grace)
+        result["RefreshToken"] = tokens.rotate(ctx, user, origin, grace)
     return {"AuthenticationResult": result}
 
 

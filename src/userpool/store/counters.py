@@ -8,13 +8,9 @@ is measured from the latest hit); a fixed one keeps it at the first hit of the w
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
+from userpool.store.db import upsert
 from userpool.store.tables import counters
-
-
-def _upsert(conn: sa.Connection) -> type[postgresql.Insert] | type[sqlite.Insert]:
-    return postgresql.Insert if conn.dialect.name == "postgresql" else sqlite.Insert
 
 
 def hit(conn: sa.Connection, key: str, *, now: float, window: float, sliding: bool) -> int:
@@ -24,7 +20,7 @@ def hit(conn: sa.Connection, key: str, *, now: float, window: float, sliding: bo
     start: sa.ColumnElement[float] | float = (
         now if sliding else sa.case((stale, now), else_=counters.c.window_start)
     )
-    insert = _upsert(conn)(counters).values(key=key, count=1, window_start=now)
+    insert = upsert(conn, counters).values(key=key, count=1, window_start=now)
     stmt = insert.on_conflict_do_update(
         index_elements=[counters.c.key],
         set_={"count": sa.case((stale, 1), else_=counters.c.count + 1), "window_start": start},

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 DATA_DIR_ENV = "USERPOOL_DATA_DIR"
 
@@ -157,6 +158,12 @@ def _begin_immediate(driver: Any, wait: float) -> None:
         raise
     finally:
         driver.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+
+
+def upsert(conn: sa.Connection, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into `table` that takes ON CONFLICT clauses, in the connection's dialect (both
+    engines spell them alike)."""
+    return postgresql.insert(table) if is_postgres(conn.engine) else sqlite.insert(table)
 
 
 def refused_write(err: BaseException) -> bool:

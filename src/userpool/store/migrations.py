@@ -100,8 +100,7 @@ def migrate(engine: sa.Engine) -> int:
             metadata.create_all(conn)
             version_table.create(conn)
             conn.execute(version_table.insert().values(version=LATEST))
-            ensure_refresh_token_key(conn)
-            return LATEST
+            version = LATEST
         pending = [(v, step) for v, step in STEPS if v > version]
         if pending:
             # Imported only when there is DDL to run: Alembic costs a fifth of a second to import.

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from userpool.api.context import Context
 from userpool.api.errors import CognitoError, not_authorized, user_not_found
@@ -19,7 +18,7 @@ from userpool.domain.attributes import readable
 from userpool.domain.validity import validity
 from userpool.store import groups as group_store
 from userpool.store import pools, users
-from userpool.store.db import is_postgres
+from userpool.store.db import upsert
 from userpool.store.pools import Client, Pool
 from userpool.store.prepared import Prepared
 from userpool.store.secrets import refresh_token_key
@@ -95,9 +94,7 @@ def sign_in(
         "origin_jti": ids.new_origin_jti(user.token_generation),
         "pool_id": pool.id,
         "client_id": client.id,
-        "user_id": user.id,
-        "sub": user.sub,
-        "generation": user.token_generation,
+        "sub": user.sub,  # the user: `sub` is never given to another user, a row id can be
         "event_id": str(uuid.uuid4()),
         "device_key": device_key,
         "auth_time": float(int(now)),
@@ -110,89 +107,106 @@ def sign_in(
     return result
 
 
-def _origin(ctx: Context, client: Client, token: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The origin a refresh token of this client carries, and what happened to it since."""
-    origin = refresh.unseal(refresh_token_key(ctx.conn), token)
-    if origin is None or origin.get("client_id") != client.id:
-        raise not_authorized("Invalid Refresh Token.")
-    return origin, _STATE_OF.first(ctx.conn, {"origin_jti": origin["origin_jti"]})
+def _revoked(state: Mapping[str, Any] | None, origin_jti: str, user: User | None) -> bool:
+    """Core spec §4.8: an origin is revoked by RevokeToken (its state row) or by a global sign-out
+    of its user since it was issued (`ids.same_generation`)."""
+    if state is not None and state["revoked_at"] is not None:
+        return True
+    return user is not None and not ids.same_generation(origin_jti, user.token_generation)
 
 
-def _owner(ctx: Context, origin: Mapping[str, Any]) -> User | None:
-    """The origin's user, if they still exist (a user id can be taken again after a delete; the
-    `sub` never is)."""
-    user = users.get_by_id(ctx.conn, origin["user_id"])
-    return user if user is not None and user.sub == origin["sub"] else None
+@dataclass(frozen=True)
+class Origin:
+    """A refresh token of this client opened: its sealed origin, what happened to the origin since
+    (`origin_states`, None if nothing), and its user if they still exist."""
+
+    record: dict[str, Any]
+    state: dict[str, Any] | None
+    user: User | None
+
+    @property
+    def device_key(self) -> str | None:
+        """The device the sign-in named: refreshing needs its key (core spec §4.7)."""
+        key = self.record.get("device_key")
+        return None if key is None else str(key)
 
 
-def _check_rotation(ctx: Context, origin: Mapping[str, Any], state: Mapping[str, Any] | None) -> None:
+def _open(ctx: Context, client: Client, token: str) -> Origin | None:
+    record = refresh.unseal(refresh_token_key(ctx.conn), token)
+    if record is None or record.get("client_id") != client.id:
+        return None
+    state = _STATE_OF.first(ctx.conn, {"origin_jti": record["origin_jti"]})
+    return Origin(record, state, users.get_by_sub(ctx.conn, record["pool_id"], record["sub"]))
+
+
+def _check_rotation(ctx: Context, origin: Origin) -> None:
     """Core spec §4.7: after a rotation the new refresh token works, the one it replaced until its
     grace period ends, and any older one is a reuse."""
+    seq, state = origin.record["seq"], origin.state
     current = 0 if state is None else state["seq"]
-    if origin["seq"] == current:
+    if seq == current:
         return
-    if origin["seq"] > current:  # never issued
+    if seq > current:  # never issued
         raise not_authorized("Invalid Refresh Token.")
-    assert state is not None  # an older sequence means a rotation happened
-    if origin["seq"] != state["previous_seq"] or (state["previous_until"] or 0) < ctx.now():
+    if state is None or seq != state["previous_seq"] or (state["previous_until"] or 0) < ctx.now():
         raise CognitoError("RefreshTokenReuseException", "Refresh token has been invalidated by rotation")
 
 
-def refresh_tokens(ctx: Context, pool: Pool, client: Client, token: str) -> tuple[User, dict[str, Any]]:
+def refresh_tokens(
+    ctx: Context, pool: Pool, client: Client, token: str
+) -> tuple[User, Origin, dict[str, Any]]:
     """REFRESH_TOKEN_AUTH: new ID and access tokens of the same origin, no new refresh token
-    (core spec §4.7). Returns the user too, for the caller's SECRET_HASH check."""
-    origin, state = _origin(ctx, client, token)
-    _check_rotation(ctx, origin, state)
-    user = _owner(ctx, origin)
-    revoked = state is not None and state["revoked_at"] is not None
-    if revoked or (user is not None and user.token_generation != origin["generation"]):
+    (core spec §4.7). Returns the user and the origin too, for the caller's SECRET_HASH, device
+    and rotation steps."""
+    origin = _open(ctx, client, token)
+    if origin is None:
+        raise not_authorized("Invalid Refresh Token.")
+    _check_rotation(ctx, origin)
+    user = origin.user
+    if _revoked(origin.state, origin.record["origin_jti"], user):
         raise not_authorized("Refresh Token has been revoked")
-    if origin["expires_at"] <= ctx.now():
+    if origin.record["expires_at"] <= ctx.now():
         raise not_authorized("Refresh Token has expired")
     if user is None:
         raise user_not_found()
     if not user.enabled:
         raise not_authorized("User is disabled.")
-    issue = _issue(ctx, pool, client, user, origin, ctx.now())
-    return user, _tokens(ctx, pool, client, user, issue)
+    issue = _issue(ctx, pool, client, user, origin.record, ctx.now())
+    return user, origin, _tokens(ctx, pool, client, user, issue)
 
 
-def _save_state(ctx: Context, origin: Mapping[str, Any], **values: Any) -> None:
-    """Record what happened to an origin (a row made on first need, kept until its refresh token
-    has expired)."""
-    insert = (postgresql.insert if is_postgres(ctx.conn.engine) else sqlite.insert)(origin_states)
-    ctx.conn.execute(
-        insert.values(
-            origin_jti=origin["origin_jti"],
-            pool_id=origin["pool_id"],
-            user_id=origin["user_id"],
-            expires_at=origin["expires_at"],
-        ).on_conflict_do_nothing(index_elements=["origin_jti"])
+def _save_state(ctx: Context, origin: Origin, user: User, **values: Any) -> None:
+    """Record what happened to an origin, in one statement (a row made on first need, kept until
+    a day after its refresh token has expired: purge.py)."""
+    insert = upsert(ctx.conn, origin_states).values(
+        origin_jti=origin.record["origin_jti"],
+        pool_id=user.pool_id,
+        user_id=user.id,
+        expires_at=origin.record["expires_at"],
+        **values,
     )
-    ctx.conn.execute(
-        origin_states.update().where(origin_states.c.origin_jti == origin["origin_jti"]).values(**values)
-    )
+    ctx.conn.execute(insert.on_conflict_do_update(index_elements=[origin_states.c.origin_jti], set_=values))
 
 
-def rotate(ctx: Context, client: Client, token: str, grace_seconds: float) -> str:
+def rotate(ctx: Context, user: User, origin: Origin, grace_seconds: float) -> str:
     """Refresh-token rotation: a new refresh token for the same origin; the one presented keeps
-    working for `RetryGracePeriodSeconds` (core spec §4.7 [DOC BM]). `token` has been checked."""
-    origin, state = _origin(ctx, client, token)
-    seq = (0 if state is None else state["seq"]) + 1
-    _save_state(ctx, origin, seq=seq, previous_seq=origin["seq"], previous_until=ctx.now() + grace_seconds)
-    return refresh.seal(refresh_token_key(ctx.conn), {**origin, "seq": seq})
+    working for `RetryGracePeriodSeconds` (core spec §4.7 [DOC BM]). `origin` has been checked
+    (`refresh_tokens`)."""
+    seq = (0 if origin.state is None else origin.state["seq"]) + 1
+    presented = origin.record["seq"]
+    _save_state(ctx, origin, user, seq=seq, previous_seq=presented, previous_until=ctx.now() + grace_seconds)
+    return refresh.seal(refresh_token_key(ctx.conn), {**origin.record, "seq": seq})
 
 
 def revoke_origin_of_refresh(ctx: Context, client: Client, token: str) -> bool:
     """RevokeToken: revoke a refresh token of this client and the tokens of its origin; False for
-    a token that is not one (core spec §4.8)."""
-    try:
-        origin, state = _origin(ctx, client, token)
-    except CognitoError:
+    a token that is not one, or one revoked already (core spec §4.8)."""
+    origin = _open(ctx, client, token)
+    if origin is None or origin.user is None:
         return False
-    if (state is not None and state["revoked_at"] is not None) or _owner(ctx, origin) is None:
+    if _revoked(origin.state, origin.record["origin_jti"], origin.user):
         return False
-    _save_state(ctx, origin, revoked_at=ctx.now())
+    _save_state(ctx, origin, origin.user, revoked_at=ctx.now())
     return True
 
 
@@ -236,8 +250,7 @@ def authenticate(ctx: Context, token: str) -> Caller:
     origin_jti = str(claims.get("origin_jti"))
     state = _STATE_OF.first(ctx.conn, {"origin_jti": origin_jti})
     user = users.get_by_sub(ctx.conn, pool.id, str(claims.get("sub")))
-    revoked = state is not None and state["revoked_at"] is not None
-    if revoked or (user is not None and not ids.same_generation(origin_jti, user.token_generation)):
+    if _revoked(state, origin_jti, user):
         raise not_authorized("Access Token has been revoked")
     if SDK_SCOPE not in str(claims.get("scope", "")).split():
         raise not_authorized("Access Token does not have required scopes")
@@ -246,10 +259,3 @@ def authenticate(ctx: Context, token: str) -> Caller:
     if not user.enabled:
         raise not_authorized("User is disabled.")
     return Caller(pool=pool, user=user, client_id=str(claims.get("client_id")), claims=claims)
-
-
-def device_key_of_refresh(ctx: Context, token: str) -> str | None:
-    """The device key the refresh token's sign-in named, if any: refreshing tokens issued to a
-    device needs that device's key (core spec §4.7)."""
-    origin = refresh.unseal(refresh_token_key(ctx.conn), token)
-    return None if origin is None else origin.get("device_key")

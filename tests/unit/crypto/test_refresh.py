@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+from joserfc import jwe
 
 from userpool.crypto.refresh import HEADER_B64, seal, unseal
 
@@ -38,6 +38,16 @@ def test_shape_is_cognitos() -> None:
     for part in parts:
         assert B64URL.fullmatch(part)
     assert TOKEN_MODEL.fullmatch(token)
+    # An independent JOSE library reads it as a compact JWE with Cognito's algorithms and sizes
+    # (joserfc's parser, which its decrypt_compact uses; not in its __all__).
+    extracted = jwe.extract_compact(token.encode(), jwe.default_registry)  # type: ignore[attr-defined]
+    assert extracted.protected == {"cty": "JWT", "enc": "A256GCM", "alg": "RSA-OAEP"}
+    assert {name: len(value) for name, value in extracted.bytes_segments.items()} == {
+        "iv": 12,
+        "ciphertext": 969,
+        "tag": 16,
+    }
+    assert [len(recipient.encrypted_key or b"") for recipient in extracted.recipients] == [256]
 
 
 def test_the_record_comes_back_and_is_not_readable() -> None:
@@ -74,5 +84,6 @@ def test_other_strings_open_nothing() -> None:
 
 def test_a_long_record_still_seals() -> None:
     record = {**RECORD, "device_key": "us-east-1_" + "d" * 1000}
-    assert unseal(KEY, seal(KEY, record)) == record
-    assert json.dumps(record)  # JSON values only
+    token = seal(KEY, record)
+    assert unseal(KEY, token) == record
+    assert len(token.split(".")[3]) > 1292  # the ciphertext grows past a real token's size
