@@ -20,6 +20,7 @@ from userpool.api.dispatch import Server
 from userpool.clock import ShiftedClock
 from userpool.server import build_server
 from userpool.store.db import scratch_postgres
+from userpool.web.one_send import OneSendProtocol
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -79,7 +80,10 @@ def start_server(
     base = f"http://127.0.0.1:{port}"
     clock = ShiftedClock()
     app, server = build_server(url, issuer_base=base, clock=clock, **options)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    # The protocol `userpool serve` runs (web/one_send.py), so every wire test goes through it.
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, http=OneSendProtocol
+    )
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()

@@ -200,6 +200,7 @@ def serve(args: argparse.Namespace, url: str) -> int:
     from userpool.api.model import service_model
     from userpool.server import build_server
     from userpool.web import balance
+    from userpool.web.one_send import OneSendProtocol
 
     started = time.monotonic()
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
@@ -223,7 +224,9 @@ def serve(args: argparse.Namespace, url: str) -> int:
             sock.serve_as(number)
         app, server = build_server(url, **server_settings(args))
         # asyncio's own loop: it accepts through the listener's `accept` (uvloop would not).
-        config = uvicorn.Config(app, log_level=args.log_level, access_log=False, loop="asyncio")
+        config = uvicorn.Config(
+            app, log_level=args.log_level, access_log=False, loop="asyncio", http=OneSendProtocol
+        )
         try:
             Server(config).run(sockets=[sock])
         finally:
