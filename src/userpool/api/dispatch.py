@@ -3,7 +3,6 @@ shape the response (ARCHITECTURE idea 1: the botocore model is the contract)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
@@ -14,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from userpool import jsoncodec
 from userpool.api.context import Context
 from userpool.api.errors import CognitoError
 from userpool.api.model import operation_model
@@ -103,7 +103,7 @@ def _error_reply(err: CognitoError, request_id: str) -> Reply:
     headers = {"x-amzn-RequestId": request_id, "x-amzn-ErrorType": f"{err.code}:"}
     if err.message is not None:
         headers["x-amzn-ErrorMessage"] = header_text(err.message)
-    return Reply(err.status, json.dumps(err.body()).encode(), headers)
+    return Reply(err.status, jsoncodec.dumps(err.body()), headers)
 
 
 def not_implemented(name: str) -> CognitoError:
@@ -159,7 +159,7 @@ def invoke(
         return _error_reply(
             CognitoError("InternalErrorException", "Internal server error.", status=500), request_id
         )
-    return Reply(200, json.dumps(result).encode(), {"x-amzn-RequestId": request_id})
+    return Reply(200, jsoncodec.dumps(result), {"x-amzn-RequestId": request_id})
 
 
 def _run(

@@ -24,6 +24,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from userpool import jsoncodec
+
 DATA_DIR_ENV = "USERPOOL_DATA_DIR"
 
 
@@ -55,7 +57,11 @@ def create_engine(url: str, *, background_checkpoints: bool = False) -> sa.Engin
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url, background_checkpoints)
-    return sa.create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+    return sa.create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True, **_JSON_CODEC)
+
+
+# JSON columns through orjson (userpool/jsoncodec.py).
+_JSON_CODEC: dict[str, Any] = {"json_serializer": jsoncodec.dumps_text, "json_deserializer": jsoncodec.loads}
 
 
 # How often a server moves SQLite's WAL into the database file (see `checkpoint`), and the WAL
@@ -117,7 +123,7 @@ _READERS: weakref.WeakKeyDictionary[sa.Engine, sa.Engine] = weakref.WeakKeyDicti
 
 
 def _sqlite_pool(url: str, background_checkpoints: bool, *, query_only: bool) -> sa.Engine:
-    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **_JSON_CODEC)
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
