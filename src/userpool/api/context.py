@@ -29,6 +29,11 @@ class Context:
     # What an earlier run of the same call worked out, for a `READS_FIRST` operation run again as a
     # writer (dispatch.call): say, whether the password matched, which costs a modular power.
     memo: dict[tuple[object, ...], object] = field(default_factory=dict)
+    # Inserts of new rows that no concurrent writer can make wrong (a challenge's session: a row
+    # of its own, which only its own next step reads), from a reading transaction: dispatch writes
+    # them in a writer transaction of its own right after it, instead of the whole call running
+    # again as a writer. None in a writing transaction: they are written at once.
+    inserts: list[Callable[[sa.Connection], None]] | None = None
 
     def now(self) -> float:
         return self.clock.now()
@@ -40,6 +45,13 @@ class Context:
             work()
         else:
             self.deferred.append(work)
+
+    def insert_new(self, write: Callable[[sa.Connection], None]) -> None:
+        """Write a new row now, or, in a reading transaction, right after it (`inserts`)."""
+        if self.inserts is None:
+            write(self.conn)
+        else:
+            self.inserts.append(write)
 
     @property
     def caller_region(self) -> str:

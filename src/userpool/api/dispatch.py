@@ -210,7 +210,7 @@ def call(
                 server, name, handler, params, region, ahead, memo, wait, effects, read_only=True
             )
         except Exception as err:
-            if not refused_write(err):
+            if not (refused_write(err) or isinstance(err, _InsertFailed)):
                 raise
         else:
             return shape_response(model, result)
@@ -232,8 +232,11 @@ def _attempt(
     *,
     read_only: bool,
 ) -> Mapping[str, Any]:
-    """The handler in one transaction, then its after-commit effects and deferred work."""
+    """The handler in one transaction, then its after-commit effects and deferred work. A reading
+    transaction's new rows (`Context.insert_new`) are written in a writer transaction right after
+    it; if that fails (the row's user was deleted meanwhile, say) the call runs again as a writer."""
     deferred: list[Callable[[], None]] = []  # work after the commit that the answer needs
+    inserts: list[Callable[[sa.Connection], None]] | None = [] if read_only else None
     kept: CognitoError | None = None
     with transaction(server.engine, read_only=read_only, wait=wait) as conn:
         ctx = Context(
@@ -244,6 +247,7 @@ def _attempt(
             deferred=deferred,
             ahead=ahead,
             memo=memo,
+            inserts=inserts,
         )
         try:
             result = handler(ctx, params)
@@ -251,6 +255,8 @@ def _attempt(
             if not err.keep_changes:
                 raise
             kept = err
+    if inserts:
+        _insert_after_reading(server, inserts, wait)
     if effects is None:
         run_effects(name, ctx.after_commit)
     else:
@@ -260,3 +266,20 @@ def _attempt(
     for work in deferred:
         work()
     return result
+
+
+class _InsertFailed(Exception):
+    """Writing a reading transaction's new rows failed: the call runs again as a writer."""
+
+
+def _insert_after_reading(
+    server: Server, inserts: list[Callable[[sa.Connection], None]], wait: float
+) -> None:
+    try:
+        with transaction(server.engine, wait=wait) as conn:
+            for write in inserts:
+                write(conn)
+    except (WriterBusy, CognitoError):
+        raise
+    except Exception as err:
+        raise _InsertFailed from err

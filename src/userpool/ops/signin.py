@@ -3,6 +3,7 @@ the NEW_PASSWORD_REQUIRED challenge (core spec §6.6), and finishing with tokens
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from userpool.api.context import Context
@@ -101,8 +102,10 @@ def session_lifetime(client: Client) -> float:
 
 
 def new_session(ctx: Context, pool: Pool, client: Client, user: User, challenge: str, **data: Any) -> str:
-    return sessions.create(
-        ctx.conn,
+    """A challenge's session, stored by this call; a sign-in that only read until here (a password
+    sign-in answered with an MFA challenge, dispatch.READS_FIRST) stores it right after
+    (`Context.insert_new`)."""
+    session, row = sessions.new(
         pool_id=pool.id,
         client_id=client.id,
         user_id=user.id,
@@ -111,3 +114,5 @@ def new_session(ctx: Context, pool: Pool, client: Client, user: User, challenge:
         now=ctx.now(),
         lifetime=session_lifetime(client),
     )
+    ctx.insert_new(partial(sessions.insert, row=row))
+    return session

@@ -51,8 +51,7 @@ def _hash(session: str) -> str:
     return hashlib.sha256(session.encode()).hexdigest()
 
 
-def create(
-    conn: sa.Connection,
+def new(
     *,
     pool_id: str,
     client_id: str,
@@ -61,23 +60,31 @@ def create(
     data: dict[str, Any],
     now: float,
     lifetime: float,
-) -> str:
-    """Stores a new session and returns its string."""
+) -> tuple[str, dict[str, Any]]:
+    """A new session's string and the row `insert` stores for it."""
     session = new_session_string()
-    _INSERT.execute(
-        conn,
-        {
-            "id": _hash(session),
-            "pool_id": pool_id,
-            "client_id": client_id,
-            "user_id": user_id,
-            "challenge": challenge,
-            "data": data,
-            "created_at": now,
-            "expires_at": now + lifetime,
-            "used_at": None,
-        },
-    )
+    row = {
+        "id": _hash(session),
+        "pool_id": pool_id,
+        "client_id": client_id,
+        "user_id": user_id,
+        "challenge": challenge,
+        "data": data,
+        "created_at": now,
+        "expires_at": now + lifetime,
+        "used_at": None,
+    }
+    return session, row
+
+
+def insert(conn: sa.Connection, row: dict[str, Any]) -> None:
+    _INSERT.execute(conn, row)
+
+
+def create(conn: sa.Connection, **fields: Any) -> str:
+    """Stores a new session (`new`'s fields) and returns its string."""
+    session, row = new(**fields)
+    insert(conn, row)
     return session
 
 

@@ -1,0 +1,104 @@
+"""dispatch: a call run as a reader first (READS_FIRST) stores the new rows it asked for
+(`Context.insert_new`) in a writer transaction right after, without running again; when that
+write fails, the call runs again as a writer and only the writer's rows are kept. Both engines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from userpool.api import dispatch
+from userpool.api.context import Context
+from userpool.clock import SystemClock
+from userpool.settings import Settings
+from userpool.store import db, migrations
+from userpool.store.tables import auth_sessions
+
+NO_SUCH_USER = 987654321
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dispatch.Server]:
+    if request.param == "sqlite":
+        engine = db.create_engine(f"sqlite:///{tmp_path / 'inserts.db'}")
+    else:
+        engine = db.create_engine(request.getfixturevalue("postgres_url"))
+    try:
+        migrations.migrate(engine)
+        with db.transaction(engine) as conn:
+            conn.execute(auth_sessions.delete())
+        yield dispatch.Server(engine=engine, clock=SystemClock(), settings=Settings())
+    finally:
+        engine.dispose()
+
+
+def _session_row(session_id: str, user_id: int | None) -> dict[str, Any]:
+    return {
+        "id": session_id,
+        "pool_id": "us-east-1_test",
+        "client_id": "client",
+        "user_id": user_id,
+        "challenge": "SOFTWARE_TOKEN_MFA",
+        "data": {},
+        "created_at": 0.0,
+        "expires_at": 1.0,
+        "used_at": None,
+    }
+
+
+def _inserting(row: dict[str, Any]) -> Callable[[sa.Connection], None]:
+    def write(conn: sa.Connection) -> None:
+        conn.execute(auth_sessions.insert().values(row))
+
+    return write
+
+
+def _stored(server: dispatch.Server) -> list[tuple[str, int | None]]:
+    with db.transaction(server.engine, read_only=True) as conn:
+        rows = conn.execute(sa.select(auth_sessions.c.id, auth_sessions.c.user_id).order_by("id"))
+        return [(row.id, row.user_id) for row in rows]
+
+
+def _call(server: dispatch.Server, handler: dispatch.Handler) -> None:
+    params = {"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": "client"}  # READS_FIRST picks it
+    assert dispatch.READS_FIRST["InitiateAuth"](params)
+    dispatch.call(server, "InitiateAuth", handler, params, None)
+
+
+def test_a_reading_call_stores_its_new_row_after_reading_and_does_not_run_again(
+    server: dispatch.Server,
+) -> None:
+    runs: list[str] = []
+
+    def handler(ctx: Context, _: dict[str, Any]) -> dict[str, Any]:
+        runs.append("writer" if ctx.inserts is None else "reader")
+        ctx.insert_new(_inserting(_session_row("a", None)))
+        assert _stored(server) == []  # nothing is written before the reading transaction ends
+        return {}
+
+    _call(server, handler)
+    assert runs == ["reader"]
+    assert _stored(server) == [("a", None)]
+
+
+def test_when_the_insert_after_reading_fails_the_call_runs_again_as_a_writer(
+    server: dispatch.Server,
+) -> None:
+    runs: list[str] = []
+
+    def handler(ctx: Context, _: dict[str, Any]) -> dict[str, Any]:
+        reader = ctx.inserts is not None
+        runs.append("reader" if reader else "writer")
+        # As the reader saw it, the user existed; by the time of the insert it is gone (a foreign
+        # key the insert breaks). The writer, which sees it gone, stores a session without it.
+        row = _session_row("from-reader", NO_SUCH_USER) if reader else _session_row("from-writer", None)
+        ctx.insert_new(_inserting(row))
+        return {}
+
+    _call(server, handler)
+    assert runs == ["reader", "writer"]
+    assert _stored(server) == [("from-writer", None)]
