@@ -4,8 +4,7 @@ write fails, the call runs again as a writer and only the writer's rows are kept
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,25 +14,17 @@ from userpool.api import dispatch
 from userpool.api.context import Context
 from userpool.clock import SystemClock
 from userpool.settings import Settings
-from userpool.store import db, migrations
+from userpool.store import db
 from userpool.store.tables import auth_sessions
 
 NO_SUCH_USER = 987654321
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dispatch.Server]:
-    if request.param == "sqlite":
-        engine = db.create_engine(f"sqlite:///{tmp_path / 'inserts.db'}")
-    else:
-        engine = db.create_engine(request.getfixturevalue("postgres_url"))
-    try:
-        migrations.migrate(engine)
-        with db.transaction(engine) as conn:
-            conn.execute(auth_sessions.delete())
-        yield dispatch.Server(engine=engine, clock=SystemClock(), settings=Settings())
-    finally:
-        engine.dispose()
+@pytest.fixture
+def server(engine: sa.Engine) -> dispatch.Server:
+    with db.transaction(engine) as conn:  # PostgreSQL's scratch database is the session's
+        conn.execute(auth_sessions.delete())
+    return dispatch.Server(engine=engine, clock=SystemClock(), settings=Settings())
 
 
 def _session_row(session_id: str, user_id: int | None) -> dict[str, Any]:

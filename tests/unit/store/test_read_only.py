@@ -4,7 +4,6 @@ SQLite they run on the engine's own reading connections, which its `dispose` clo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,19 +11,6 @@ import sqlalchemy as sa
 
 from userpool.store import db, migrations
 from userpool.store.tables import pools
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
-    if request.param == "sqlite":
-        made = db.create_engine(f"sqlite:///{tmp_path / 'read_only.db'}")
-    else:
-        made = db.create_engine(request.getfixturevalue("postgres_url"))
-    try:
-        migrations.migrate(made)
-        yield made
-    finally:
-        made.dispose()
 
 
 def _insert(conn: sa.Connection, pool_id: str) -> None:
