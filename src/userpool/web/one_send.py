@@ -5,7 +5,8 @@ app sends `http.response.body`: two writes on the socket, and with TCP_NODELAY (
 segments, each a system call that on loopback also runs the receiving side's TCP (py-spy on a
 worker under bench/run.py's password sign-ins: 18% of its samples in the socket write). Here the
 connection's transport holds what is written during one turn of the event loop and sends it
-joined at the end of that turn, so a call's head and body leave together.
+joined at the end of that turn, so a call's head and body leave together; past 64 KiB held it
+sends at once, so a long body written in one turn is not gathered whole in memory.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+_HOLD_AT_MOST = 64 * 1024
+
 
 class _JoinedWrites:
     """A transport whose writes within one turn of the loop reach the socket as one write; every
@@ -25,13 +28,18 @@ class _JoinedWrites:
         self._transport = transport
         self._loop = loop
         self._held: list[bytes] = []
+        self._held_bytes = 0
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if not data:
             return
         if not self._held:
             self._loop.call_soon(self._send)
-        self._held.append(bytes(data))
+        chunk = bytes(data)
+        self._held.append(chunk)
+        self._held_bytes += len(chunk)
+        if self._held_bytes > _HOLD_AT_MOST:
+            self._send()
 
     def writelines(self, lines: Iterable[bytes | bytearray | memoryview]) -> None:
         for data in lines:
@@ -42,11 +50,12 @@ class _JoinedWrites:
             return
         data = b"".join(self._held)
         self._held.clear()
+        self._held_bytes = 0
         if not self._transport.is_closing():
             self._transport.write(data)
 
     def get_write_buffer_size(self) -> int:
-        return self._transport.get_write_buffer_size() + sum(len(data) for data in self._held)
+        return self._transport.get_write_buffer_size() + self._held_bytes
 
     def write_eof(self) -> None:
         self._send()
@@ -58,6 +67,7 @@ class _JoinedWrites:
 
     def abort(self) -> None:
         self._held.clear()
+        self._held_bytes = 0
         self._transport.abort()
 
     def __getattr__(self, name: str) -> Any:

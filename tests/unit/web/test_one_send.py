@@ -75,6 +75,24 @@ def test_writes_of_one_turn_leave_as_one_write_in_order() -> None:
     _run(scenario)
 
 
+def test_past_64_kib_held_it_sends_at_once() -> None:
+    async def scenario() -> None:
+        joined, transport, theirs = await _pair()
+        seen = await _sends_seen(transport)
+        chunk = b"x" * 40_000
+        joined.write(chunk)
+        assert seen == []
+        joined.write(chunk)  # 80,000 bytes held: sent now, within this turn
+        assert seen == [chunk + chunk]
+        joined.write(b"tail")
+        await asyncio.sleep(0)
+        assert seen[1:] == [b"tail"]
+        joined.close()
+        theirs.close()
+
+    _run(scenario)
+
+
 def test_closing_sends_what_is_held_and_aborting_drops_it() -> None:
     async def scenario() -> None:
         joined, transport, theirs = await _pair()
