@@ -124,6 +124,9 @@ _READERS: weakref.WeakKeyDictionary[sa.Engine, sa.Engine] = weakref.WeakKeyDicti
 
 def _sqlite_pool(url: str, background_checkpoints: bool, *, query_only: bool) -> sa.Engine:
     engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **_JSON_CODEC)
+    kept: list[sa.Connection] = []
+    _KEPT[engine] = kept
+    sa.event.listen(engine, "engine_disposed", lambda _: _close_kept(kept))
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -154,6 +157,44 @@ def _sqlite_pool(url: str, background_checkpoints: bool, *, query_only: bool) ->
             _begin_immediate(driver, conn.get_execution_options().get(_WAIT, math.inf))
 
     return engine
+
+
+# SQLAlchemy connections of each SQLite engine kept open between transactions (`_connection`):
+# opening one per transaction (Connection, pool checkout and checkin, events) cost 80 µs, more
+# than the five statements of a password sign-in.
+_KEPT: weakref.WeakKeyDictionary[sa.Engine, list[sa.Connection]] = weakref.WeakKeyDictionary()
+_KEEP_AT_MOST = 8
+
+
+@contextmanager
+def _connection(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection of `engine` for one transaction: on SQLite one kept from an earlier
+    transaction if one is free (each is used by one thread at a time), else a new one."""
+    kept = _KEPT.get(engine)
+    if kept is None:
+        with engine.connect() as conn:
+            yield conn
+        return
+    try:
+        conn = kept.pop()
+    except IndexError:
+        conn = engine.connect()
+    try:
+        yield conn
+    finally:
+        if conn.closed or conn.invalidated or conn.in_transaction() or len(kept) >= _KEEP_AT_MOST:
+            conn.close()
+        else:
+            kept.append(conn)
+
+
+def _close_kept(kept: list[sa.Connection]) -> None:
+    """At the engine's dispose: the kept connections' driver connections are closed (closing the
+    SQLAlchemy connection alone would hand them back to the pool just disposed)."""
+    while kept:
+        conn = kept.pop()
+        conn.invalidate()
+        conn.close()
 
 
 # SQLite's own wait for a lock held by another connection (`PRAGMA busy_timeout`), in ms.
@@ -287,10 +328,10 @@ def transaction(
     if read_only:
         engine = _READERS.get(engine, engine)
     deadline = time.monotonic() + wait
-    with lock.held(wait=wait) if lock is not None else nullcontext(), engine.connect() as conn:
+    with lock.held(wait=wait) if lock is not None else nullcontext(), _connection(engine) as conn:
         if read_only and is_postgres(engine):
             conn = conn.execution_options(postgresql_readonly=True)
-        elif lock is not None and wait != math.inf:  # what is left of the wait, for SQLite's lock
+        elif lock is not None:  # what is left of the wait, for SQLite's lock (set every time: kept)
             conn = conn.execution_options(**{_WAIT: max(0.0, deadline - time.monotonic())})
         with conn.begin():
             yield conn
