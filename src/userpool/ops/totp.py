@@ -4,6 +4,7 @@ MFA_SETUP session (MFA spec §7)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from userpool.api.context import Context
@@ -60,8 +61,7 @@ def _next_session(ctx: Context, found: AuthSession, **data: Any) -> str:
     client = pools.get_client(ctx.conn, found.client_id)
     lifetime = session_lifetime(client) if client else found.expires_at - found.created_at
     sessions.consume(ctx.conn, found, now=ctx.now())
-    return sessions.create(
-        ctx.conn,
+    session, row = sessions.new(
         pool_id=found.pool_id,
         client_id=found.client_id,
         user_id=found.user_id,
@@ -70,6 +70,8 @@ def _next_session(ctx: Context, found: AuthSession, **data: Any) -> str:
         now=ctx.now(),
         lifetime=lifetime,
     )
+    ctx.insert_new(partial(sessions.insert, row=row))
+    return session
 
 
 @operation("AssociateSoftwareToken")

@@ -78,14 +78,8 @@ def new(
 
 
 def insert(conn: sa.Connection, row: dict[str, Any]) -> None:
+    """Store a session `new` made (through `Context.insert_new`, so a reading call stores it too)."""
     _INSERT.execute(conn, row)
-
-
-def create(conn: sa.Connection, **fields: Any) -> str:
-    """Stores a new session (`new`'s fields) and returns its string."""
-    session, row = new(**fields)
-    insert(conn, row)
-    return session
 
 
 def load(conn: sa.Connection, session: str, *, client_id: str | None, now: float) -> AuthSession:
