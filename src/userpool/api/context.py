@@ -11,6 +11,11 @@ from userpool.clock import Clock
 from userpool.settings import Settings
 
 
+class WriterRequired(Exception):
+    """A reading run of a call met work that must run in a writing transaction
+    (`Context.require_writer`)."""
+
+
 @dataclass
 class Context:
     conn: sa.Connection
@@ -33,7 +38,7 @@ class Context:
     # of its own, which only its own next step reads), from a reading transaction: dispatch writes
     # them in a writer transaction of its own right after it, instead of the whole call running
     # again as a writer. None in a writing transaction: they are written at once.
-    inserts: list[Callable[[sa.Connection], None]] | None = None
+    inserts: list[Callable[[sa.Connection], object]] | None = None
 
     def now(self) -> float:
         return self.clock.now()
@@ -46,12 +51,19 @@ class Context:
         else:
             self.deferred.append(work)
 
-    def insert_new(self, write: Callable[[sa.Connection], None]) -> None:
+    def insert_new(self, write: Callable[[sa.Connection], object]) -> None:
         """Write a new row now, or, in a reading transaction, right after it (`inserts`)."""
         if self.inserts is None:
             write(self.conn)
         else:
             self.inserts.append(write)
+
+    def require_writer(self) -> None:
+        """What the handler reads next must hold until its inserts are written (a check that no
+        other user has an alias, before the user that takes it is inserted): in a reading
+        transaction, stop (`WriterRequired`) so that the call runs again as a writer."""
+        if self.inserts is not None:
+            raise WriterRequired
 
     @property
     def caller_region(self) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from userpool import jsoncodec
-from userpool.api.context import Context
+from userpool.api.context import Context, WriterRequired
 from userpool.api.errors import CognitoError
 from userpool.api.model import operation_model
 from userpool.api.serialize import shape_response
@@ -210,7 +210,7 @@ def call(
                 server, name, handler, params, region, ahead, memo, wait, effects, read_only=True
             )
         except Exception as err:
-            if not (refused_write(err) or isinstance(err, _InsertFailed)):
+            if not (refused_write(err) or isinstance(err, (_InsertFailed, WriterRequired))):
                 raise
         else:
             return shape_response(model, result)
@@ -236,7 +236,7 @@ def _attempt(
     transaction's new rows (`Context.insert_new`) are written in a writer transaction right after
     it; if that fails (the row's user was deleted meanwhile, say) the call runs again as a writer."""
     deferred: list[Callable[[], None]] = []  # work after the commit that the answer needs
-    inserts: list[Callable[[sa.Connection], None]] | None = [] if read_only else None
+    inserts: list[Callable[[sa.Connection], object]] | None = [] if read_only else None
     kept: CognitoError | None = None
     with transaction(server.engine, read_only=read_only, wait=wait) as conn:
         ctx = Context(
@@ -273,7 +273,7 @@ class _InsertFailed(Exception):
 
 
 def _insert_after_reading(
-    server: Server, inserts: list[Callable[[sa.Connection], None]], wait: float
+    server: Server, inserts: list[Callable[[sa.Connection], object]], wait: float
 ) -> None:
     try:
         with transaction(server.engine, wait=wait) as conn:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import urllib.request
+from functools import partial
 
 from userpool.api.context import Context
 from userpool.delivery.smtp import parse_smtp_url, send_email
@@ -80,7 +81,7 @@ def send(
         created_at=ctx.now(),
         delivery_error=error,
     )
-    insert_message(ctx.conn, message)
+    ctx.insert_new(partial(insert_message, message=message))
     if error is not None:
         return
     if channel == "SMS" and ctx.settings.sms_webhook:

@@ -5,6 +5,7 @@ AdminResetUserPassword, AdminConfirmSignUp (core spec §6.5, §6.7, §10)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from userpool.api.context import Context
@@ -23,6 +24,7 @@ from userpool.ops.userwrite import (
     claim_aliases,
     delete_attributes,
     new_user,
+    owns_an_alias,
     update_attributes,
 )
 from userpool.store import counters, users
@@ -98,7 +100,14 @@ def _temporary_credential(params: dict[str, Any]) -> object:
     return credential_ahead(params["UserPoolId"], params["Username"], params.get("TemporaryPassword"))
 
 
-@operation("AdminCreateUser", ahead=_temporary_credential)
+def _creates(params: dict[str, Any]) -> bool:
+    """AdminCreateUser runs as a reader first (dispatch.READS_FIRST), the new user (and its
+    invitation) inserted right after: SQLite's one writer is held for the inserts alone. It runs
+    again as a writer when it must (a RESEND, an alias to check, a username taken meanwhile)."""
+    return params.get("MessageAction") != "RESEND"
+
+
+@operation("AdminCreateUser", ahead=_temporary_credential, reads_first=_creates)
 def admin_create_user(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     """core spec §6.5: required attributes are not enforced; status FORCE_CHANGE_PASSWORD."""
     pool = require_pool(ctx, params["UserPoolId"])
@@ -106,15 +115,17 @@ def admin_create_user(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]
         return _resend(ctx, pool, params)
     given = attribute_map(params.get("UserAttributes"))
     user = new_user(ctx, pool, params["Username"], given, status="FORCE_CHANGE_PASSWORD")
+    if owns_an_alias(pool, user):  # checked by check_unique and claim_aliases, in the writer:
+        ctx.require_writer()  # go there before the password is made, not after
     password = params.get("TemporaryPassword") or generate_temporary_password(policy_of(pool))
     # One instant for the whole creation: UserCreateDate == UserLastModifiedDate (core spec §6.5).
     user = with_password(pool, user, password, temporary=True, now=user.created_at, ahead=ctx.ahead)
     # core spec §6.5 [OBS GH-localstack-4465]
     check_unique(ctx, pool, user, "User account already exists")
-    user = users.insert_user(ctx.conn, user)
     # [DOC BM AdminCreateUser.ForceAliasCreation]: a verified alias another user has.
     force = bool(params.get("ForceAliasCreation"))
     claim_aliases(ctx, pool, user.with_changes(attributes={}), user, force=force, given_wording=True)
+    ctx.insert_new(partial(users.insert_user, user=user))
     if params.get("MessageAction") != "SUPPRESS":
         _invite(ctx, pool, user, params, password)
     return {"User": user_type(ctx, pool, user)}

@@ -83,9 +83,15 @@ def new_user(ctx: Context, pool: Pool, username: str, given: Mapping[str, str], 
 def check_unique(ctx: Context, pool: Pool, user: User, exists_message: str) -> None:
     """core spec §6.2, §6.4, §6.5: the username is taken -> UsernameExistsException
     (`exists_message`); in username-attribute pools an email/phone another user signs in with ->
-    `An account with the given <attr> already exists.` [OBS]."""
+    `An account with the given <attr> already exists.` [OBS].
+
+    A reading run may check the username: the database's unique key refuses the insert of a
+    username taken meanwhile, and the call runs again as a writer. No key holds attribute values
+    unique, so those checks need the writer (`Context.require_writer`)."""
     if users.get_by_username_key(ctx.conn, pool.id, user.username_key) is not None:
         raise CognitoError("UsernameExistsException", exists_message)
+    if pool.config.get("UsernameAttributes"):
+        ctx.require_writer()
     for attr in pool.config.get("UsernameAttributes") or []:
         value = user.attributes.get(attr)
         if value and _holders(ctx, pool, attr, value, exclude=user.id):
@@ -117,6 +123,11 @@ def _owns_alias(pool: Pool, user: User, attr: str) -> bool:
     return attr == "preferred_username" or user.attributes.get(f"{attr}_verified") == "true"
 
 
+def owns_an_alias(pool: Pool, user: User) -> bool:
+    """Whether `user` signs in with any attribute's value (an email username, a verified alias)."""
+    return any(_owns_alias(pool, user, attr) for attr in (*CHANNELS, "preferred_username"))
+
+
 def claim_alias(ctx: Context, pool: Pool, user: User, attr: str, *, force: bool, given_wording: bool) -> None:
     """`user` now owns its `attr` alias; another owner is an AliasExistsException unless `force`,
     which takes the alias away from them (core spec §6.5, §7.1 [DOC BM ForceAliasCreation]).
@@ -126,6 +137,7 @@ def claim_alias(ctx: Context, pool: Pool, user: User, attr: str, *, force: bool,
     """
     if not _owns_alias(pool, user, attr):
         return
+    ctx.require_writer()  # no key holds aliases unique: the check and the write in one transaction
     owners = [
         o
         for o in _holders(ctx, pool, attr, user.attributes[attr], exclude=user.id)
