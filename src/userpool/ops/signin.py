@@ -102,10 +102,11 @@ def session_lifetime(client: Client) -> float:
 
 
 def new_session(ctx: Context, pool: Pool, client: Client, user: User, challenge: str, **data: Any) -> str:
-    """A challenge's session, stored by this call; a sign-in that only read until here (a password
-    sign-in answered with an MFA challenge, dispatch.READS_FIRST) stores it right after
-    (`Context.insert_new`)."""
+    """A challenge's session: sealed (nothing to store), or stored by this call; a sign-in that
+    only read until here (a password sign-in answered with an MFA challenge, dispatch.READS_FIRST)
+    stores it right after (`Context.insert_new`)."""
     session, row = sessions.new(
+        ctx.conn,
         pool_id=pool.id,
         client_id=client.id,
         user_id=user.id,
@@ -114,5 +115,6 @@ def new_session(ctx: Context, pool: Pool, client: Client, user: User, challenge:
         now=ctx.now(),
         lifetime=session_lifetime(client),
     )
-    ctx.insert_new(partial(sessions.insert, row=row))
+    if row is not None:
+        ctx.insert_new(partial(sessions.insert, row=row))
     return session

@@ -62,6 +62,7 @@ def _next_session(ctx: Context, found: AuthSession, **data: Any) -> str:
     lifetime = session_lifetime(client) if client else found.expires_at - found.created_at
     sessions.consume(ctx.conn, found, now=ctx.now())
     session, row = sessions.new(
+        ctx.conn,
         pool_id=found.pool_id,
         client_id=found.client_id,
         user_id=found.user_id,
@@ -70,7 +71,8 @@ def _next_session(ctx: Context, found: AuthSession, **data: Any) -> str:
         now=ctx.now(),
         lifetime=lifetime,
     )
-    ctx.insert_new(partial(sessions.insert, row=row))
+    if row is not None:
+        ctx.insert_new(partial(sessions.insert, row=row))
     return session
 
 

@@ -1,4 +1,13 @@
-"""Auth `Session` strings (MFA spec §6.4): random, stored by hash, single use, bound to a client."""
+"""Auth `Session` strings (MFA spec §6.4): single use, bound to a client, and either stored (a
+random string; its row under the string's hash) or sealed (the string carries its record,
+`crypto/sealed.py`, as real ones do; a row is written only once it is used).
+
+A password sign-in answered with SOFTWARE_TOKEN_MFA or SELECT_MFA_TYPE gets a sealed session, so
+that it writes nothing (it runs as a reader, dispatch.READS_FIRST): on SQLite it neither queues
+for the one writer nor makes every other connection drop its page cache. The other challenges'
+sessions are stored: SRP's carry more state than a string should, a device's is found by its
+user (`newest_pending`), and the rest are issued by calls that write anyway.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +17,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from userpool.api.errors import not_authorized
+from userpool.crypto import sealed
 from userpool.store.prepared import Prepared
+from userpool.store.secrets import refresh_token_key
 from userpool.store.tables import auth_sessions
 
 INVALID = "Invalid session for the user."
 EXPIRED = "Invalid session for the user, session is expired."
 USED = "Invalid session for the user, session can only be used once."
+
+# The challenges whose sessions are sealed (see the module's docstring).
+SEALED_CHALLENGES = frozenset({"SOFTWARE_TOKEN_MFA", "SELECT_MFA_TYPE"})
 
 
 @dataclass(frozen=True)
@@ -29,6 +44,7 @@ class AuthSession:
     created_at: float
     expires_at: float
     used_at: float | None
+    sealed: bool = False  # its row is written when it is used (`consume`)
 
 
 def new_session_string() -> str:
@@ -45,13 +61,25 @@ _CONSUME = Prepared(
     .where(auth_sessions.c.id == sa.bindparam("session_id"), auth_sessions.c.used_at.is_(None))
     .values(used_at=sa.bindparam("now"))
 )
+# A sealed session's row, written when it is used; nothing when it was used before.
+_MARK_USED = {
+    name: Prepared(
+        dialect.insert(auth_sessions)
+        .on_conflict_do_nothing(index_elements=[auth_sessions.c.id])
+        .returning(auth_sessions.c.id)
+    )
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+# What a sealed session carries (its row's columns but the id and used_at).
+_RECORD = ("pool_id", "client_id", "user_id", "challenge", "data", "created_at", "expires_at")
 
 
-def _hash(session: str) -> str:
-    return hashlib.sha256(session.encode()).hexdigest()
+def _hash(session: str | bytes) -> str:
+    return hashlib.sha256(session.encode() if isinstance(session, str) else session).hexdigest()
 
 
 def new(
+    conn: sa.Connection,
     *,
     pool_id: str,
     client_id: str,
@@ -60,11 +88,10 @@ def new(
     data: dict[str, Any],
     now: float,
     lifetime: float,
-) -> tuple[str, dict[str, Any]]:
-    """A new session's string and the row `insert` stores for it."""
-    session = new_session_string()
-    row = {
-        "id": _hash(session),
+) -> tuple[str, dict[str, Any] | None]:
+    """A new session's string, and the row `insert` stores for it (None: sealed, nothing to
+    store until it is used)."""
+    record = {
         "pool_id": pool_id,
         "client_id": client_id,
         "user_id": user_id,
@@ -72,9 +99,11 @@ def new(
         "data": data,
         "created_at": now,
         "expires_at": now + lifetime,
-        "used_at": None,
     }
-    return session, row
+    if challenge in SEALED_CHALLENGES:
+        return sealed.seal(refresh_token_key(conn), record), None
+    session = new_session_string()
+    return session, {"id": _hash(session), **record, "used_at": None}
 
 
 def insert(conn: sa.Connection, row: dict[str, Any]) -> None:
@@ -82,15 +111,27 @@ def insert(conn: sa.Connection, row: dict[str, Any]) -> None:
     _INSERT.execute(conn, row)
 
 
+def _found(conn: sa.Connection, session: str) -> AuthSession | None:
+    data = sealed.sealed_bytes(session)
+    record = None if data is None else sealed.unseal(refresh_token_key(conn), data)
+    if data is None or record is None:  # a stored session's string
+        row = _BY_ID.first(conn, {"session_id": _hash(session)})
+        return None if row is None else AuthSession(**row)
+    session_id = _hash(data)
+    used = _BY_ID.first(conn, {"session_id": session_id})
+    values: dict[str, Any] = {name: record.get(name) for name in _RECORD}
+    used_at = None if used is None else used["used_at"]
+    return AuthSession(id=session_id, **values, used_at=used_at, sealed=True)
+
+
 def load(conn: sa.Connection, session: str, *, client_id: str | None, now: float) -> AuthSession:
-    """The session's row, or Cognito's error for an unknown, foreign, used or expired one.
+    """The session, or Cognito's error for an unknown, foreign, used or expired one.
 
     `client_id` None: the call names no client (AssociateSoftwareToken, VerifySoftwareToken).
     """
-    row = _BY_ID.first(conn, {"session_id": _hash(session)})
-    if row is None or (client_id is not None and row["client_id"] != client_id):
+    found = _found(conn, session)
+    if found is None or (client_id is not None and found.client_id != client_id):
         raise not_authorized(INVALID)
-    found = AuthSession(**row)
     if found.used_at is not None:
         raise not_authorized(USED)
     if found.expires_at <= now:
@@ -99,8 +140,14 @@ def load(conn: sa.Connection, session: str, *, client_id: str | None, now: float
 
 
 def consume(conn: sa.Connection, found: AuthSession, *, now: float) -> None:
-    """Mark the session used; a concurrent use that got there first makes this one fail."""
-    if _CONSUME.execute(conn, {"session_id": found.id, "now": now}) != 1:
+    """Mark the session used (a sealed one: its row, written now); a concurrent use that got
+    there first makes this one fail."""
+    if found.sealed:
+        row = {name: getattr(found, name) for name in ("id", *_RECORD)}
+        done = len(_MARK_USED[conn.dialect.name].rows(conn, {**row, "used_at": now}))
+    else:
+        done = _CONSUME.execute(conn, {"session_id": found.id, "now": now})
+    if done != 1:
         raise not_authorized(USED)
 
 
