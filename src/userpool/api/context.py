@@ -34,10 +34,11 @@ class Context:
     # What an earlier run of the same call worked out, for a `READS_FIRST` operation run again as a
     # writer (dispatch.call): say, whether the password matched, which costs a modular power.
     memo: dict[tuple[object, ...], object] = field(default_factory=dict)
-    # Inserts of new rows that no concurrent writer can make wrong (a challenge's session: a row
-    # of its own, which only its own next step reads), from a reading transaction: dispatch writes
-    # them in a writer transaction of its own right after it, instead of the whole call running
-    # again as a writer. None in a writing transaction: they are written at once.
+    # Writes of a reading transaction that dispatch makes in a writer transaction of its own right
+    # after it, instead of the whole call running again as a writer: inserts of new rows that no
+    # concurrent writer can make wrong (a session, a new user under the database's unique key),
+    # and guarded writes, which check that what the reading saw still holds. None in a writing
+    # transaction: they are written at once.
     inserts: list[Callable[[sa.Connection], object]] | None = None
 
     def now(self) -> float:
@@ -57,6 +58,12 @@ class Context:
             write(self.conn)
         else:
             self.inserts.append(write)
+
+    def write_guarded(self, write: Callable[[sa.Connection], object]) -> None:
+        """Write now, or, in a reading transaction, right after it (`inserts`): `write` checks in
+        its own statements that the rows the reading saw are unchanged and raises if they are not
+        (a concurrent writer came in between), so that the call runs again as a writer."""
+        self.insert_new(write)
 
     def require_writer(self) -> None:
         """What the handler reads next must hold until its inserts are written (a check that no

@@ -145,13 +145,19 @@ def admin_initiate_auth(ctx: Context, params: dict[str, Any]) -> Mapping[str, An
     return _initiate(ctx, pool, client, flow, params.get("AuthParameters") or {}, public=False)
 
 
-@operation("RespondToAuthChallenge")
+def _totp_answer(params: dict[str, Any]) -> bool:
+    """A SOFTWARE_TOKEN_MFA answer runs as a reader first (dispatch.READS_FIRST): its writes (the
+    session used, the step accepted) are guarded, and made right after the reading."""
+    return params.get("ChallengeName") == "SOFTWARE_TOKEN_MFA"
+
+
+@operation("RespondToAuthChallenge", reads_first=_totp_answer)
 def respond_to_auth_challenge(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     client = require_client(ctx, params["ClientId"])
     return respond(ctx, pool_of_client(ctx, client), client, params, public=True)
 
 
-@operation("AdminRespondToAuthChallenge")
+@operation("AdminRespondToAuthChallenge", reads_first=_totp_answer)
 def admin_respond_to_auth_challenge(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
     pool = require_pool(ctx, params["UserPoolId"])
     client = require_client(ctx, params["ClientId"], pool.id)

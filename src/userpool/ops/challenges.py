@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from userpool.api.context import Context
@@ -204,9 +205,12 @@ def _answer_totp(ctx: Context, session: AuthSession, user: User, responses: Mapp
         raise _wrong(ctx, session, user, WRONG_TOTP)
     if step <= int(token.get("last_accepted_step") or -1):
         raise not_authorized(TOTP_REPLAYED)
-    sessions.consume(ctx.conn, session, now=ctx.now())
-    user = user.with_changes(mfa={**user.mfa, "totp": {**token, "last_accepted_step": step}})
-    users.update_columns(ctx.conn, user.id, mfa=user.mfa)
+    # A sign-in that has only read until here (dispatch.READS_FIRST) writes these right after:
+    # the session's use is refused if it was used meanwhile, the step if the settings changed.
+    ctx.write_guarded(partial(sessions.consume, found=session, now=ctx.now()))
+    was = user.mfa
+    user = user.with_changes(mfa={**was, "totp": {**token, "last_accepted_step": step}})
+    ctx.write_guarded(partial(users.set_mfa_if_unchanged, user_id=user.id, was=was, mfa=user.mfa))
     return user
 
 

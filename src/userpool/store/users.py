@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from userpool import jsoncodec
 from userpool.store.prepared import Prepared
 from userpool.store.tables import VALUE_KEY_LENGTH, user_attributes, users
 
@@ -122,6 +123,34 @@ def save_user(conn: sa.Connection, user: User) -> None:
     _UPDATE_USER.execute(conn, {"_user_id": user.id, **_row_values(user)})
     conn.execute(_DELETE_ATTRIBUTES, {"_user_id": user.id})
     _INSERT_ATTRIBUTES.execute_many(conn, _attribute_rows(user))
+
+
+class Changed(Exception):
+    """A guarded write found the user's row changed since it was read."""
+
+
+_SET_MFA_IF_UNCHANGED = Prepared(
+    users.update()
+    .where(
+        users.c.id == sa.bindparam("_user_id"),
+        sa.cast(users.c.mfa, sa.Text) == sa.bindparam("_was", type_=sa.Text),
+    )
+    .values(mfa=sa.bindparam("_mfa", type_=users.c.mfa.type))
+)
+
+
+def set_mfa_if_unchanged(
+    conn: sa.Connection, user_id: int, *, was: dict[str, Any], mfa: dict[str, Any]
+) -> None:
+    """Write the user's MFA settings if they are still `was` as stored (the text the JSON column
+    holds, which is what `was` encodes to); raise `Changed` otherwise (`Context.write_guarded`)."""
+    if (
+        _SET_MFA_IF_UNCHANGED.execute(
+            conn, {"_user_id": user_id, "_was": jsoncodec.dumps_text(was), "_mfa": mfa}
+        )
+        != 1
+    ):
+        raise Changed
 
 
 def update_columns(conn: sa.Connection, user_id: int, **values: Any) -> None:
