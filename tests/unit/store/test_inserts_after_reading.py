@@ -1,6 +1,7 @@
-"""dispatch: a call run as a reader first (READS_FIRST) stores the new rows it asked for
+"""dispatch: on SQLite a call run as a reader first (READS_FIRST) stores the new rows it asked for
 (`Context.insert_new`) in a writer transaction right after, without running again; when that
-write fails, the call runs again as a writer and only the writer's rows are kept. Both engines."""
+write fails, the call runs again as a writer and only the writer's rows are kept. On PostgreSQL
+the call runs once, as a writer, and its rows are written at once."""
 
 from __future__ import annotations
 
@@ -60,9 +61,30 @@ def _call(server: dispatch.Server, handler: dispatch.Handler) -> None:
     dispatch.call(server, "InitiateAuth", handler, params, None)
 
 
+def sqlite_only(server: dispatch.Server) -> None:
+    if db.is_postgres(server.engine):
+        pytest.skip("on PostgreSQL a READS_FIRST call runs as a writer")
+
+
+def test_on_postgres_the_call_runs_once_as_a_writer(server: dispatch.Server) -> None:
+    if not db.is_postgres(server.engine):
+        pytest.skip("on SQLite it reads first")
+    runs: list[str] = []
+
+    def handler(ctx: Context, _: dict[str, Any]) -> dict[str, Any]:
+        runs.append("writer" if ctx.inserts is None else "reader")
+        ctx.insert_new(_inserting(_session_row("a", None)))
+        return {}
+
+    _call(server, handler)
+    assert runs == ["writer"]
+    assert _stored(server) == [("a", None)]
+
+
 def test_a_reading_call_stores_its_new_row_after_reading_and_does_not_run_again(
     server: dispatch.Server,
 ) -> None:
+    sqlite_only(server)
     runs: list[str] = []
 
     def handler(ctx: Context, _: dict[str, Any]) -> dict[str, Any]:
@@ -79,6 +101,7 @@ def test_a_reading_call_stores_its_new_row_after_reading_and_does_not_run_again(
 def test_when_the_insert_after_reading_fails_the_call_runs_again_as_a_writer(
     server: dispatch.Server,
 ) -> None:
+    sqlite_only(server)
     runs: list[str] = []
 
     def handler(ctx: Context, _: dict[str, Any]) -> dict[str, Any]:
