@@ -1,5 +1,5 @@
 """Fixtures the wire tests share: a real SMTP server on 127.0.0.1 and a userpool server that
-delivers email to it."""
+delivers email to it; the statements SQLite's writing transactions run."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from tests.conftest import Running, free_port, served
+from userpool.store import db
 
 
 class Inbox:
@@ -55,3 +57,32 @@ def smtp_running(inbox: tuple[Inbox, int], tmp_path: Path) -> Iterator[Running]:
     url = f"sqlite:///{tmp_path / 'smtp.db'}"
     with served(url, "sqlite", smtp_url=f"smtp://127.0.0.1:{inbox[1]}") as live:
         yield live
+
+
+@pytest.fixture
+def written(running: Running) -> Iterator[list[str]]:
+    """Every statement a writing transaction runs from now on, as its verb, with the table of an
+    INSERT or UPDATE (`INSERT users`; an executemany runs once a row). SQLite only: its reading
+    transactions run on an engine of their own, so the writer engine runs nothing else; the
+    driver's trace callback sees prepared statements too. BEGIN and COMMIT are left out."""
+    engine = running.server.engine
+    if db.is_postgres(engine):
+        pytest.skip("on PostgreSQL reads and writes share one engine")
+    seen: list[str] = []
+
+    def record(statement: str) -> None:
+        words = statement.split(None, 3)
+        verb = words[0].upper()
+        if verb in ("INSERT", "UPDATE"):
+            seen.append(f"{verb} {words[2 if verb == 'INSERT' else 1].strip(chr(34))}")
+        elif verb not in ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA"):
+            seen.append(verb)
+
+    def trace(conn: sa.Connection) -> None:
+        conn.connection.dbapi_connection.set_trace_callback(record)  # type: ignore[union-attr]
+
+    sa.event.listen(engine, "begin", trace)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "begin", trace)

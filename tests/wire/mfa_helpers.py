@@ -11,7 +11,7 @@ from typing import Any
 
 import pyotp
 
-from tests.wire.helpers import PASSWORD, admin_user, attr_dict
+from tests.wire.helpers import PASSWORD, access_token, admin_user, attr_dict
 from userpool.clock import ShiftedClock
 
 SOURCE_ARN = "arn:aws:ses:us-east-1:123456789012:identity/example.com"
@@ -175,3 +175,19 @@ def tokens_of(reply: dict[str, Any]) -> dict[str, Any]:
     assert result["TokenType"] == "Bearer"
     assert {"AccessToken", "IdToken", "RefreshToken"} <= set(result)
     return result
+
+
+def totp_flow(
+    idp: Any, clock: ShiftedClock, *usernames: str, admin: bool = False
+) -> tuple[Flow, dict[str, str]]:
+    """An ON pool with TOTP and users who verified a token, each user's secret: a password sign-in
+    is answered with SOFTWARE_TOKEN_MFA (MFA spec R5)."""
+    pool_id = mfa_pool(idp)
+    set_mfa(idp, pool_id, "OPTIONAL", totp=True)
+    flow = Flow(idp, pool_id, mfa_client(idp, pool_id), admin)
+    secrets = {}
+    for name in usernames:
+        new_user(idp, pool_id, name)
+        secrets[name] = register_totp(idp, clock, access_token(idp, flow.client_id, name))
+    set_mfa(idp, pool_id, "ON", totp=True)
+    return flow, secrets

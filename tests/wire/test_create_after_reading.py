@@ -8,48 +8,17 @@ against the server in this process: the statements each writing transaction ran 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from botocore.exceptions import ClientError
 
 from tests.conftest import Running
 from tests.wire.helpers import PASSWORD, attrs, error_of, fails, make_pool
 from userpool.api import dispatch
 from userpool.store import db
-
-
-@pytest.fixture
-def written(running: Running) -> Iterator[list[str]]:
-    """Every statement run in a writing transaction from now on, as its verb, and for an INSERT
-    its table (`INSERT users`; an executemany runs once a row) (SQLite: the
-    writer engine runs nothing else; its reading transactions run on an engine of their own). The
-    driver's trace callback sees them all, prepared ones too; BEGIN and COMMIT are left out."""
-    engine = running.server.engine
-    if db.is_postgres(engine):
-        pytest.skip("on PostgreSQL reads and writes share one engine")
-    seen: list[str] = []
-
-    def record(statement: str) -> None:
-        words = statement.split(None, 3)
-        verb = words[0].upper()
-        if verb == "INSERT":
-            seen.append(f"INSERT {words[2].strip(chr(34))}")
-        elif verb not in ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA"):
-            seen.append(verb)
-
-    def trace(conn: sa.Connection) -> None:
-        conn.connection.dbapi_connection.set_trace_callback(record)  # type: ignore[union-attr]
-
-    sa.event.listen(engine, "begin", trace)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "begin", trace)
 
 
 def test_a_plain_create_holds_the_writer_for_its_inserts_alone(idp: Any, written: list[str]) -> None:

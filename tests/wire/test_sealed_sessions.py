@@ -6,27 +6,19 @@ with its validity (MFA spec §6.4), with the same answers as a stored one. Throu
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-import sqlalchemy as sa
-
 from tests.conftest import Running
-from tests.wire.helpers import access_token, fails
+from tests.wire.helpers import fails
 from tests.wire.mfa_helpers import (
     Flow,
     mfa_client,
-    mfa_pool,
-    new_user,
     next_totp,
-    register_totp,
-    set_mfa,
     tokens_of,
     totp_code,
+    totp_flow,
 )
 from userpool.clock import ShiftedClock
-from userpool.store import db
 
 WRONG_TOTP = ("CodeMismatchException", "Invalid code received for user")
 INVALID = ("NotAuthorizedException", "Invalid session for the user.")
@@ -34,48 +26,16 @@ EXPIRED = ("NotAuthorizedException", "Invalid session for the user, session is e
 USED = ("NotAuthorizedException", "Invalid session for the user, session can only be used once.")
 
 
-def totp_flow(idp: Any, clock: ShiftedClock, *usernames: str) -> tuple[Flow, dict[str, str]]:
-    """An ON pool with TOTP and users who verified a token: SOFTWARE_TOKEN_MFA (MFA spec R5)."""
-    pool_id = mfa_pool(idp)
-    set_mfa(idp, pool_id, "OPTIONAL", totp=True)
-    flow = Flow(idp, pool_id, mfa_client(idp, pool_id))
-    secrets = {}
-    for name in usernames:
-        new_user(idp, pool_id, name)
-        secrets[name] = register_totp(idp, clock, access_token(idp, flow.client_id, name))
-    set_mfa(idp, pool_id, "ON", totp=True)
-    return flow, secrets
-
-
-@pytest.fixture
-def writes(running: Running) -> Iterator[list[str]]:
-    """Every statement a writing transaction runs from now on (SQLite, whose reading
-    transactions run on an engine of their own), BEGIN and COMMIT too."""
-    engine = running.server.engine
-    if db.is_postgres(engine):
-        pytest.skip("on PostgreSQL reads and writes share one engine")
-    seen: list[str] = []
-
-    def trace(conn: sa.Connection) -> None:
-        conn.connection.dbapi_connection.set_trace_callback(seen.append)  # type: ignore[union-attr]
-
-    sa.event.listen(engine, "begin", trace)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "begin", trace)
-
-
-def test_the_password_step_writes_nothing(idp: Any, clock: ShiftedClock, writes: list[str]) -> None:
+def test_the_password_step_writes_nothing(idp: Any, clock: ShiftedClock, written: list[str]) -> None:
     flow, secrets = totp_flow(idp, clock, "tom")
-    writes.clear()
+    written.clear()
     reply = flow.start("tom")
     assert reply["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
-    assert writes == []
+    assert written == []
     assert reply["Session"].startswith("AYAB")  # as real ones do (MFA spec §6.4)
     assert 400 <= len(reply["Session"]) <= 2048
     tokens_of(flow.answer(reply, "tom", SOFTWARE_TOKEN_MFA_CODE=next_totp(clock, secrets["tom"])))
-    assert writes  # the answer marks the session used
+    assert written  # the answer marks the session used
 
 
 def test_a_wrong_code_leaves_it_usable_and_a_right_one_uses_it(
