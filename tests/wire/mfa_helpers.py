@@ -24,6 +24,13 @@ FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_RE
 STEP = 30  # TOTP time step, seconds (MFA spec §7.3)
 SMS, TOTP, EMAIL = "SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"  # the MFA factors' challenge names
 
+# The MFA spec's answers to bad sessions and codes (§6.4, §6.5, §7.3).
+WRONG_TOTP = ("CodeMismatchException", "Invalid code received for user")
+REPLAYED = ("NotAuthorizedException", "Your software token has already been used once.")
+INVALID = ("NotAuthorizedException", "Invalid session for the user.")
+EXPIRED = ("NotAuthorizedException", "Invalid session for the user, session is expired.")
+USED = ("NotAuthorizedException", "Invalid session for the user, session can only be used once.")
+
 
 def email_address(name: str) -> str:
     """A fresh address: the server (and its outbox) is shared by the whole test session."""

@@ -1,5 +1,5 @@
 """AdminCreateUser runs as a reader first and inserts the new user (and its invitation) in a
-writing transaction right after (`dispatch.READS_FIRST`, `Context.insert_new`), so SQLite's one
+writing transaction right after (`dispatch.READS_FIRST`, `Context.write_after_reading`), so SQLite's one
 writer is held for the inserts alone; where a check must hold until the insert (an alias another
 user may take meanwhile) the call runs as a writer (`Context.require_writer`), and a username
 taken between the read and the insert is the database's unique key's to refuse. Through boto3
@@ -110,7 +110,7 @@ def test_a_username_taken_between_the_read_and_the_insert_is_refused(
     if db.is_postgres(running.server.engine):
         pytest.skip("on PostgreSQL AdminCreateUser runs as a writer from the start")
     pool_id = make_pool(idp)
-    real = dispatch._insert_after_reading
+    real = dispatch._write_after_reading
     interloper = json.dumps(
         {
             "UserPoolId": pool_id,
@@ -121,11 +121,11 @@ def test_a_username_taken_between_the_read_and_the_insert_is_refused(
     ).encode()
 
     def racing(server: dispatch.Server, *args: Any) -> None:
-        monkeypatch.setattr(dispatch, "_insert_after_reading", real)  # once
+        monkeypatch.setattr(dispatch, "_write_after_reading", real)  # once
         assert dispatch.invoke(server, "AdminCreateUser", interloper, region=None).status == 200
         real(server, *args)
 
-    monkeypatch.setattr(dispatch, "_insert_after_reading", racing)
+    monkeypatch.setattr(dispatch, "_write_after_reading", racing)
     code, message = fails(
         idp.admin_create_user,
         UserPoolId=pool_id,

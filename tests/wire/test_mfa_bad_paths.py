@@ -15,8 +15,13 @@ from tests.conftest import Running, served
 from tests.wire.helpers import access_token, fails, wrong
 from tests.wire.mfa_helpers import (
     EMAIL,
+    EXPIRED,
+    INVALID,
+    REPLAYED,
     SMS,
     TOTP,
+    USED,
+    WRONG_TOTP,
     Flow,
     email_address,
     mfa_client,
@@ -34,11 +39,6 @@ from userpool.clock import ShiftedClock
 from userpool.domain.mfa import Switches
 
 WRONG_CODE = ("CodeMismatchException", "Invalid code or auth state for the user.")
-WRONG_TOTP = ("CodeMismatchException", "Invalid code received for user")
-REPLAYED = ("NotAuthorizedException", "Your software token has already been used once.")
-INVALID = ("NotAuthorizedException", "Invalid session for the user.")
-EXPIRED = ("NotAuthorizedException", "Invalid session for the user, session is expired.")
-USED = ("NotAuthorizedException", "Invalid session for the user, session can only be used once.")
 LOCKED = ("NotAuthorizedException", "Password attempts exceeded")
 ONE_OF = ("InvalidParameterException", "Exactly one of AccessToken and Session must be provided.")
 VERIFY_MISMATCH = ("EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA")

@@ -11,6 +11,10 @@ from typing import Any
 from tests.conftest import Running
 from tests.wire.helpers import fails
 from tests.wire.mfa_helpers import (
+    EXPIRED,
+    INVALID,
+    USED,
+    WRONG_TOTP,
     Flow,
     mfa_client,
     next_totp,
@@ -19,11 +23,6 @@ from tests.wire.mfa_helpers import (
     totp_flow,
 )
 from userpool.clock import ShiftedClock
-
-WRONG_TOTP = ("CodeMismatchException", "Invalid code received for user")
-INVALID = ("NotAuthorizedException", "Invalid session for the user.")
-EXPIRED = ("NotAuthorizedException", "Invalid session for the user, session is expired.")
-USED = ("NotAuthorizedException", "Invalid session for the user, session can only be used once.")
 
 
 def test_the_password_step_writes_nothing(idp: Any, clock: ShiftedClock, written: list[str]) -> None:

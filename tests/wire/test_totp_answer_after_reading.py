@@ -1,5 +1,5 @@
 """A SOFTWARE_TOKEN_MFA answer runs as a reader first (dispatch.READS_FIRST) and makes its two
-writes right after, guarded (`Context.write_guarded`): the session's use, refused if it was used
+writes right after, guarded (`Context.write_after_reading`): the session's use, refused if it was used
 meanwhile, and the accepted step, written only if the user's MFA settings are as read. Where a
 concurrent answer came in between, the call runs again as a writer and answers as it would have
 one after the other (MFA spec §6.5, §7.3: a step is accepted once). Through boto3."""
@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import Running
 from tests.wire.helpers import fails
 from tests.wire.mfa_helpers import (
+    REPLAYED,
     next_totp,
     tokens_of,
     totp_flow,
@@ -21,8 +22,6 @@ from tests.wire.mfa_helpers import (
 from userpool.api import dispatch
 from userpool.clock import ShiftedClock
 from userpool.store import db
-
-REPLAYED = ("NotAuthorizedException", "Your software token has already been used once.")
 
 
 @pytest.mark.parametrize("admin", [False, True], ids=["public", "admin"])
@@ -49,7 +48,7 @@ def test_a_step_accepted_between_the_read_and_the_writes_is_refused(
     secret = secrets["tom"]
     first, second = flow.start("tom"), flow.start("tom")
     code = next_totp(clock, secret)
-    real = dispatch._insert_after_reading
+    real = dispatch._write_after_reading
 
     answer = {
         "ClientId": flow.client_id,
@@ -60,12 +59,12 @@ def test_a_step_accepted_between_the_read_and_the_writes_is_refused(
 
     def racing(server: dispatch.Server, *args: Any) -> None:
         # In this process, not over HTTP: the call being raced holds the server's event loop.
-        monkeypatch.setattr(dispatch, "_insert_after_reading", real)  # once
+        monkeypatch.setattr(dispatch, "_write_after_reading", real)  # once
         reply = dispatch.invoke(server, "RespondToAuthChallenge", json.dumps(answer).encode(), region=None)
         assert reply.status == 200 and b"AccessToken" in reply.body
         real(server, *args)
 
-    monkeypatch.setattr(dispatch, "_insert_after_reading", racing)
+    monkeypatch.setattr(dispatch, "_write_after_reading", racing)
     assert fails(flow.answer, second, "tom", SOFTWARE_TOKEN_MFA_CODE=code) == REPLAYED
     clock.advance(30)  # the second session was not used up: a later code signs in with it
     tokens_of(flow.answer(second, "tom", SOFTWARE_TOKEN_MFA_CODE=next_totp(clock, secret)))

@@ -35,11 +35,9 @@ class Context:
     # writer (dispatch.call): say, whether the password matched, which costs a modular power.
     memo: dict[tuple[object, ...], object] = field(default_factory=dict)
     # Writes of a reading transaction that dispatch makes in a writer transaction of its own right
-    # after it, instead of the whole call running again as a writer: inserts of new rows that no
-    # concurrent writer can make wrong (a session, a new user under the database's unique key),
-    # and guarded writes, which check that what the reading saw still holds. None in a writing
-    # transaction: they are written at once.
-    inserts: list[Callable[[sa.Connection], object]] | None = None
+    # after it, instead of the whole call running again as a writer (`write_after_reading`). None
+    # in a writing transaction: they are written at once.
+    later_writes: list[Callable[[sa.Connection], object]] | None = None
 
     def now(self) -> float:
         return self.clock.now()
@@ -52,24 +50,22 @@ class Context:
         else:
             self.deferred.append(work)
 
-    def insert_new(self, write: Callable[[sa.Connection], object]) -> None:
-        """Write a new row now, or, in a reading transaction, right after it (`inserts`)."""
-        if self.inserts is None:
+    def write_after_reading(self, write: Callable[[sa.Connection], object]) -> None:
+        """Write now, or, in a reading transaction, right after it (`later_writes`). `write` must
+        be right whatever a concurrent writer did in between, or fail (raise): an insert of a new
+        row (a session; a user, under the database's unique key), or a guarded write whose own
+        statements check that what the reading saw still holds. A failure runs the call again as
+        a writer (a CognitoError is the answer)."""
+        if self.later_writes is None:
             write(self.conn)
         else:
-            self.inserts.append(write)
-
-    def write_guarded(self, write: Callable[[sa.Connection], object]) -> None:
-        """Write now, or, in a reading transaction, right after it (`inserts`): `write` checks in
-        its own statements that the rows the reading saw are unchanged and raises if they are not
-        (a concurrent writer came in between), so that the call runs again as a writer."""
-        self.insert_new(write)
+            self.later_writes.append(write)
 
     def require_writer(self) -> None:
         """What the handler reads next must hold until its inserts are written (a check that no
         other user has an alias, before the user that takes it is inserted): in a reading
         transaction, stop (`WriterRequired`) so that the call runs again as a writer."""
-        if self.inserts is not None:
+        if self.later_writes is not None:
             raise WriterRequired
 
     @property

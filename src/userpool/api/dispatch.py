@@ -34,7 +34,7 @@ Effects = list[Callable[[], None]]
 READS_ONLY: set[str] = set()
 # Operations that, for requests the predicate picks, mostly only read (a password sign-in, whose
 # tokens need no row; a refresh) or make only writes that can wait until the reading is done
-# (`Context.insert_new`, `Context.write_guarded`): on SQLite those run in a read-only transaction,
+# (`Context.write_after_reading`): on SQLite those run in a read-only transaction,
 # so that they neither queue for the one writer nor make other processes drop their page caches,
 # then write in a short writing transaction, and run again as a writer if the database refuses a
 # write. PostgreSQL has no one writer to spare: there they run once, as writers (two transactions
@@ -213,7 +213,7 @@ def call(
                 server, name, handler, params, region, ahead, memo, wait, effects, read_only=True
             )
         except Exception as err:
-            if not (refused_write(err) or isinstance(err, (_InsertFailed, WriterRequired))):
+            if not (refused_write(err) or isinstance(err, (_LaterWriteFailed, WriterRequired))):
                 raise
         else:
             return shape_response(model, result)
@@ -236,10 +236,11 @@ def _attempt(
     read_only: bool,
 ) -> Mapping[str, Any]:
     """The handler in one transaction, then its after-commit effects and deferred work. A reading
-    transaction's new rows (`Context.insert_new`) are written in a writer transaction right after
-    it; if that fails (the row's user was deleted meanwhile, say) the call runs again as a writer."""
+    transaction's later writes (`Context.write_after_reading`) are made in a writer transaction
+    right after it; if they fail (the row's user was deleted meanwhile, a guard found a change) the
+    call runs again as a writer."""
     deferred: list[Callable[[], None]] = []  # work after the commit that the answer needs
-    inserts: list[Callable[[sa.Connection], object]] | None = [] if read_only else None
+    later_writes: list[Callable[[sa.Connection], object]] | None = [] if read_only else None
     kept: CognitoError | None = None
     with transaction(server.engine, read_only=read_only, wait=wait) as conn:
         ctx = Context(
@@ -250,7 +251,7 @@ def _attempt(
             deferred=deferred,
             ahead=ahead,
             memo=memo,
-            inserts=inserts,
+            later_writes=later_writes,
         )
         try:
             result = handler(ctx, params)
@@ -258,8 +259,8 @@ def _attempt(
             if not err.keep_changes:
                 raise
             kept = err
-    if inserts:
-        _insert_after_reading(server, inserts, wait)
+    if later_writes:
+        _write_after_reading(server, later_writes, wait)
     if effects is None:
         run_effects(name, ctx.after_commit)
     else:
@@ -271,18 +272,18 @@ def _attempt(
     return result
 
 
-class _InsertFailed(Exception):
-    """Writing a reading transaction's new rows failed: the call runs again as a writer."""
+class _LaterWriteFailed(Exception):
+    """A reading transaction's later writes failed: the call runs again as a writer."""
 
 
-def _insert_after_reading(
-    server: Server, inserts: list[Callable[[sa.Connection], object]], wait: float
+def _write_after_reading(
+    server: Server, later_writes: list[Callable[[sa.Connection], object]], wait: float
 ) -> None:
     try:
         with transaction(server.engine, wait=wait) as conn:
-            for write in inserts:
+            for write in later_writes:
                 write(conn)
     except (WriterBusy, CognitoError):
         raise
     except Exception as err:
-        raise _InsertFailed from err
+        raise _LaterWriteFailed from err

@@ -81,7 +81,7 @@ def send(
         created_at=ctx.now(),
         delivery_error=error,
     )
-    ctx.insert_new(partial(insert_message, message=message))
+    ctx.write_after_reading(partial(insert_message, message=message))
     if error is not None:
         return
     if channel == "SMS" and ctx.settings.sms_webhook:

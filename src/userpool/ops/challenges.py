@@ -207,10 +207,10 @@ def _answer_totp(ctx: Context, session: AuthSession, user: User, responses: Mapp
         raise not_authorized(TOTP_REPLAYED)
     # A sign-in that has only read until here (dispatch.READS_FIRST) writes these right after:
     # the session's use is refused if it was used meanwhile, the step if the settings changed.
-    ctx.write_guarded(partial(sessions.consume, found=session, now=ctx.now()))
+    ctx.write_after_reading(partial(sessions.consume, found=session, now=ctx.now()))
     was = user.mfa
     user = user.with_changes(mfa={**was, "totp": {**token, "last_accepted_step": step}})
-    ctx.write_guarded(partial(users.set_mfa_if_unchanged, user_id=user.id, was=was, mfa=user.mfa))
+    ctx.write_after_reading(partial(users.set_mfa_if_unchanged, user_id=user.id, was=was, mfa=user.mfa))
     return user
 
 

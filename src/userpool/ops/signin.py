@@ -101,20 +101,42 @@ def session_lifetime(client: Client) -> float:
     return 60.0 * int(client.config.get("AuthSessionValidity") or DEFAULT_SESSION_MINUTES)
 
 
-def new_session(ctx: Context, pool: Pool, client: Client, user: User, challenge: str, **data: Any) -> str:
-    """A challenge's session: sealed (nothing to store), or stored by this call; a sign-in that
-    only read until here (a password sign-in answered with an MFA challenge, dispatch.READS_FIRST)
-    stores it right after (`Context.insert_new`)."""
+def start_session(
+    ctx: Context,
+    *,
+    pool_id: str,
+    client_id: str,
+    user_id: int | None,
+    challenge: str,
+    data: dict[str, Any],
+    lifetime: float,
+) -> str:
+    """A new session: sealed (nothing to store), or stored by this call; a call that only read
+    until here (a password sign-in answered with an MFA challenge, dispatch.READS_FIRST) stores it
+    right after (`Context.write_after_reading`)."""
     session, row = sessions.new(
         ctx.conn,
+        pool_id=pool_id,
+        client_id=client_id,
+        user_id=user_id,
+        challenge=challenge,
+        data=data,
+        now=ctx.now(),
+        lifetime=lifetime,
+    )
+    if row is not None:
+        ctx.write_after_reading(partial(sessions.insert, row=row))
+    return session
+
+
+def new_session(ctx: Context, pool: Pool, client: Client, user: User, challenge: str, **data: Any) -> str:
+    """A challenge's session for `user` signing in with `client`."""
+    return start_session(
+        ctx,
         pool_id=pool.id,
         client_id=client.id,
         user_id=user.id,
         challenge=challenge,
         data=data,
-        now=ctx.now(),
         lifetime=session_lifetime(client),
     )
-    if row is not None:
-        ctx.insert_new(partial(sessions.insert, row=row))
-    return session

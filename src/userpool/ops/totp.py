@@ -4,7 +4,6 @@ MFA_SETUP session (MFA spec §7)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from userpool.api.context import Context
@@ -12,7 +11,7 @@ from userpool.api.dispatch import operation
 from userpool.api.errors import CognitoError, invalid_parameter, not_authorized
 from userpool.crypto import totp
 from userpool.domain.mfa import TOTP, pool_mfa
-from userpool.ops.signin import session_lifetime
+from userpool.ops.signin import session_lifetime, start_session
 from userpool.store import pools, sessions, users
 from userpool.store.pools import Pool
 from userpool.store.sessions import AuthSession
@@ -61,19 +60,15 @@ def _next_session(ctx: Context, found: AuthSession, **data: Any) -> str:
     client = pools.get_client(ctx.conn, found.client_id)
     lifetime = session_lifetime(client) if client else found.expires_at - found.created_at
     sessions.consume(ctx.conn, found, now=ctx.now())
-    session, row = sessions.new(
-        ctx.conn,
+    return start_session(
+        ctx,
         pool_id=found.pool_id,
         client_id=found.client_id,
         user_id=found.user_id,
         challenge="MFA_SETUP",
         data={**found.data, **data},
-        now=ctx.now(),
         lifetime=lifetime,
     )
-    if row is not None:
-        ctx.insert_new(partial(sessions.insert, row=row))
-    return session
 
 
 @operation("AssociateSoftwareToken")

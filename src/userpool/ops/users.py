@@ -125,7 +125,7 @@ def admin_create_user(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]
     # [DOC BM AdminCreateUser.ForceAliasCreation]: a verified alias another user has.
     force = bool(params.get("ForceAliasCreation"))
     claim_aliases(ctx, pool, user.with_changes(attributes={}), user, force=force, given_wording=True)
-    ctx.insert_new(partial(users.insert_user, user=user))
+    ctx.write_after_reading(partial(users.insert_user, user=user))
     if params.get("MessageAction") != "SUPPRESS":
         _invite(ctx, pool, user, params, password)
     return {"User": user_type(ctx, pool, user)}

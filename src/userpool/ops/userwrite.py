@@ -90,9 +90,10 @@ def check_unique(ctx: Context, pool: Pool, user: User, exists_message: str) -> N
     unique, so those checks need the writer (`Context.require_writer`)."""
     if users.get_by_username_key(ctx.conn, pool.id, user.username_key) is not None:
         raise CognitoError("UsernameExistsException", exists_message)
-    if pool.config.get("UsernameAttributes"):
+    username_attributes = pool.config.get("UsernameAttributes") or []
+    if username_attributes:
         ctx.require_writer()
-    for attr in pool.config.get("UsernameAttributes") or []:
+    for attr in username_attributes:
         value = user.attributes.get(attr)
         if value and _holders(ctx, pool, attr, value, exclude=user.id):
             raise CognitoError("UsernameExistsException", f"An account with the given {attr} already exists.")

@@ -107,7 +107,7 @@ def new(
 
 
 def insert(conn: sa.Connection, row: dict[str, Any]) -> None:
-    """Store a session `new` made (through `Context.insert_new`, so a reading call stores it too)."""
+    """Store a session `new` made (through `Context.write_after_reading`, so a reading call stores it too)."""
     _INSERT.execute(conn, row)
 
 

@@ -143,13 +143,10 @@ def set_mfa_if_unchanged(
     conn: sa.Connection, user_id: int, *, was: dict[str, Any], mfa: dict[str, Any]
 ) -> None:
     """Write the user's MFA settings if they are still `was` as stored (the text the JSON column
-    holds, which is what `was` encodes to); raise `Changed` otherwise (`Context.write_guarded`)."""
-    if (
-        _SET_MFA_IF_UNCHANGED.execute(
-            conn, {"_user_id": user_id, "_was": jsoncodec.dumps_text(was), "_mfa": mfa}
-        )
-        != 1
-    ):
+    holds, which is what `was` encodes to); raise `Changed` otherwise: a guarded write for
+    `Context.write_after_reading`."""
+    values = {"_user_id": user_id, "_was": jsoncodec.dumps_text(was), "_mfa": mfa}
+    if _SET_MFA_IF_UNCHANGED.execute(conn, values) != 1:
         raise Changed
 
 

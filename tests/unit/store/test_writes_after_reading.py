@@ -1,7 +1,7 @@
-"""dispatch: on SQLite a call run as a reader first (READS_FIRST) stores the new rows it asked for
-(`Context.insert_new`) in a writer transaction right after, without running again; when that
-write fails, the call runs again as a writer and only the writer's rows are kept. On PostgreSQL
-the call runs once, as a writer, and its rows are written at once."""
+"""dispatch: on SQLite a call run as a reader first (READS_FIRST) makes the writes it asked for
+(`Context.write_after_reading`) in a writer transaction right after, without running again; when
+they fail, the call runs again as a writer and only the writer's rows are kept. On PostgreSQL the
+call runs once, as a writer, and its writes are made at once."""
 
 from __future__ import annotations
 
@@ -61,56 +61,39 @@ def _call(server: dispatch.Server, handler: dispatch.Handler) -> None:
     dispatch.call(server, "InitiateAuth", handler, params, None)
 
 
-def sqlite_only(server: dispatch.Server) -> None:
+def test_a_call_stores_its_new_row_once(server: dispatch.Server) -> None:
+    """SQLite: read first, the row written after the reading transaction, no second run.
+    PostgreSQL: one run, as a writer, which writes the row at once."""
+    postgres = db.is_postgres(server.engine)
+    runs: list[str] = []
+
+    def handler(ctx: Context, _: dict[str, Any]) -> dict[str, Any]:
+        runs.append("writer" if ctx.later_writes is None else "reader")
+        ctx.write_after_reading(_inserting(_session_row("a", None)))
+        # Nothing is committed while the handler runs: on SQLite nothing is written before the
+        # reading transaction ends, on PostgreSQL the writer's row is not committed yet.
+        assert _stored(server) == []
+        return {}
+
+    _call(server, handler)
+    assert runs == (["writer"] if postgres else ["reader"])
+    assert _stored(server) == [("a", None)]
+
+
+def test_when_the_write_after_reading_fails_the_call_runs_again_as_a_writer(
+    server: dispatch.Server,
+) -> None:
     if db.is_postgres(server.engine):
         pytest.skip("on PostgreSQL a READS_FIRST call runs as a writer")
-
-
-def test_on_postgres_the_call_runs_once_as_a_writer(server: dispatch.Server) -> None:
-    if not db.is_postgres(server.engine):
-        pytest.skip("on SQLite it reads first")
     runs: list[str] = []
 
     def handler(ctx: Context, _: dict[str, Any]) -> dict[str, Any]:
-        runs.append("writer" if ctx.inserts is None else "reader")
-        ctx.insert_new(_inserting(_session_row("a", None)))
-        return {}
-
-    _call(server, handler)
-    assert runs == ["writer"]
-    assert _stored(server) == [("a", None)]
-
-
-def test_a_reading_call_stores_its_new_row_after_reading_and_does_not_run_again(
-    server: dispatch.Server,
-) -> None:
-    sqlite_only(server)
-    runs: list[str] = []
-
-    def handler(ctx: Context, _: dict[str, Any]) -> dict[str, Any]:
-        runs.append("writer" if ctx.inserts is None else "reader")
-        ctx.insert_new(_inserting(_session_row("a", None)))
-        assert _stored(server) == []  # nothing is written before the reading transaction ends
-        return {}
-
-    _call(server, handler)
-    assert runs == ["reader"]
-    assert _stored(server) == [("a", None)]
-
-
-def test_when_the_insert_after_reading_fails_the_call_runs_again_as_a_writer(
-    server: dispatch.Server,
-) -> None:
-    sqlite_only(server)
-    runs: list[str] = []
-
-    def handler(ctx: Context, _: dict[str, Any]) -> dict[str, Any]:
-        reader = ctx.inserts is not None
+        reader = ctx.later_writes is not None
         runs.append("reader" if reader else "writer")
         # As the reader saw it, the user existed; by the time of the insert it is gone (a foreign
         # key the insert breaks). The writer, which sees it gone, stores a session without it.
         row = _session_row("from-reader", NO_SUCH_USER) if reader else _session_row("from-writer", None)
-        ctx.insert_new(_inserting(row))
+        ctx.write_after_reading(_inserting(row))
         return {}
 
     _call(server, handler)
