@@ -39,3 +39,21 @@ def test_an_escaped_lone_surrogate_reads_as_the_standard_library_reads_it() -> N
     assert jsoncodec.loads('{"v": "\\ud800"}') == {"v": "\ud800"}
     with pytest.raises(ValueError):
         jsoncodec.loads(b"{not json")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"n": 1234567890123456789012}',  # past 64 bits: orjson would read a float
+        '[18446744073709551616, "x"]',
+        '{"phone": "+12345678901234567890", "n": 1}',  # a long run inside a string
+        '"\ud800 raw"',  # a lone surrogate in the text itself
+        '{"n": 123456789012345678}',  # 18 digits: orjson's own path
+    ],
+)
+def test_text_and_bytes_read_as_the_standard_library_reads_them(text: str) -> None:
+    expected = json.loads(text)
+    assert jsoncodec.loads(text) == expected
+    assert type(jsoncodec.loads(text)) is type(expected)
+    if "\ud800" not in text:
+        assert jsoncodec.loads(text.encode()) == expected
