@@ -19,6 +19,7 @@ from hypothesis import settings
 from userpool.api.dispatch import Server
 from userpool.clock import ShiftedClock
 from userpool.server import build_server
+from userpool.store import pools
 from userpool.store.db import scratch_postgres
 from userpool.web.one_send import OneSendProtocol
 
@@ -28,6 +29,14 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 # the benchmarks in bench/, never by tests.
 settings.register_profile("userpool", deadline=None)
 settings.load_profile("userpool")
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_config_changed_in_place() -> Iterator[None]:
+    """Pools and clients are kept parsed and shared between calls (store/pools.py): after every
+    test, none may have had its config changed in place by whatever the test made run."""
+    yield
+    assert pools.changed_in_place() == []
 
 
 def free_port() -> int:

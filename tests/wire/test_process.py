@@ -285,3 +285,32 @@ def test_two_processes_share_one_postgres_database(launch: Launcher, fresh_postg
     # Keys live in the database: a token issued by one process is accepted by the other.
     assert idp_one.get_user(AccessToken=tokens["AccessToken"])["Username"] == "carol"
     assert idp_one.admin_get_user(UserPoolId=pool_id, Username="carol")["UserStatus"] == "CONFIRMED"
+
+
+# --- two processes, one database: what one changes the other sees -----------------------------
+
+
+def test_a_pool_or_client_changed_by_one_process_is_seen_by_the_other(launch: Launcher, db_url: str) -> None:
+    """Each process keeps the pools and clients it has read (store/pools.py), checked by their
+    revision on every read: a change committed by another process is seen at once."""
+    one, other = launch(db_url), launch(db_url)
+    idp_one, idp_other = one.client(), other.client()
+    pool_id = idp_one.create_user_pool(PoolName="shared")["UserPool"]["Id"]
+    client_id, _ = make_client(idp_one, pool_id)
+    admin_user(idp_one, pool_id, "dora")
+    assert "AuthenticationResult" in sign_in(idp_other, client_id, "dora")  # `other` keeps both rows
+    assert idp_other.describe_user_pool(UserPoolId=pool_id)["UserPool"]["DeletionProtection"] == "INACTIVE"
+
+    idp_one.update_user_pool_client(
+        UserPoolId=pool_id, ClientId=client_id, ExplicitAuthFlows=["ALLOW_REFRESH_TOKEN_AUTH"]
+    )
+    idp_one.update_user_pool(UserPoolId=pool_id, DeletionProtection="ACTIVE")
+    with pytest.raises(idp_other.exceptions.InvalidParameterException, match="USER_PASSWORD_AUTH"):
+        sign_in(idp_other, client_id, "dora")
+    assert idp_other.describe_user_pool(UserPoolId=pool_id)["UserPool"]["DeletionProtection"] == "ACTIVE"
+
+    idp_one.update_user_pool_client(UserPoolId=pool_id, ClientId=client_id, ExplicitAuthFlows=FLOWS)
+    assert "AuthenticationResult" in sign_in(idp_other, client_id, "dora")
+    idp_one.delete_user_pool_client(UserPoolId=pool_id, ClientId=client_id)
+    with pytest.raises(idp_other.exceptions.ResourceNotFoundException):
+        sign_in(idp_other, client_id, "dora")

@@ -71,9 +71,22 @@ def _sealed_refresh_tokens(op: Operations) -> None:
     server_secrets.create(bind)
 
 
+def _row_revisions(op: Operations) -> None:
+    """Version 4: pools and clients carry a revision, a new random number at every write, that
+    names the row's content (store/pools.py caches parsed rows by it). Rows of earlier versions
+    start at 0. A later step that rewrites a pool's or a client's row must set a new revision."""
+    for table in ("pools", "clients"):
+        op.add_column(table, sa.Column("revision", sa.BigInteger, nullable=False, server_default="0"))
+        op.create_index(f"ix_{table}_revision", table, ["id", "revision"])
+
+
 # Version 1 is the schema in tables.py as first released. Append (version, step) pairs here when
 # tables.py changes.
-STEPS: list[tuple[int, Step]] = [(2, _filtered_pages_from_indexes), (3, _sealed_refresh_tokens)]
+STEPS: list[tuple[int, Step]] = [
+    (2, _filtered_pages_from_indexes),
+    (3, _sealed_refresh_tokens),
+    (4, _row_revisions),
+]
 LATEST = max([1, *(v for v, _ in STEPS)])
 
 

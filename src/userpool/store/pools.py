@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
+from userpool import jsoncodec
 from userpool.store.prepared import Prepared
 from userpool.store.tables import clients, pools
 
@@ -21,6 +25,7 @@ class Pool:
     access_key_pem: str
     created_at: float
     modified_at: float
+    revision: int = 0  # see `new_revision`
 
     @property
     def srp_name(self) -> str:
@@ -37,29 +42,95 @@ class Client:
     config: dict[str, Any]
     created_at: float
     modified_at: float
+    revision: int = 0  # see `new_revision`
+
+
+def new_revision() -> int:
+    """A row's revision: a new random number at every write of a pool's or a client's row, so that
+    one revision names one content, whether or not the transaction that wrote it committed (a
+    counter would hand a rolled-back write's number to the next write)."""
+    return secrets.randbits(62)
+
+
+Row = TypeVar("Row", Pool, Client)
+
+
+class _Parsed(Generic[Row]):
+    """Rows of one table as last read in this process, by id, each with its revision: every call
+    reads its pool and most read their client, and reading and parsing a pool's row (a 4 KB config
+    and two keys, over several pages that SQLite reads again after another process's commit) was
+    an eighth of the CPU of an AdminCreateUser. A read looks the revision up on an index of its
+    own and reads the row only when it is not the one kept. Kept rows are shared by every caller:
+    none changes a config in place (`changed_in_place`, checked after every test)."""
+
+    def __init__(self, table: sa.Table, make: Callable[..., Row], limit: int = 1024) -> None:
+        self._revision = Prepared(sa.select(table.c.revision).where(table.c.id == sa.bindparam("id")))
+        # SQLite would look the id up on the primary key's index, then read the row to its end,
+        # where the revision is (past a pool's config and keys, over several pages): told to, it
+        # reads the revision off its own index alone.
+        name = table.name  # one of ours, not input
+        self._revision_sqlite = Prepared(
+            sa.text(f"SELECT revision FROM {name} INDEXED BY ix_{name}_revision WHERE id = :id")  # noqa: S608
+        )
+        self._row = Prepared(sa.select(table).where(table.c.id == sa.bindparam("id")))
+        self._make: Callable[..., Row] = make
+        self._limit = limit
+        self._kept: dict[str, tuple[Row, bytes]] = {}  # id -> (row, its config as read)
+        self._filling = threading.Lock()  # calls in worker threads may fill at once
+
+    def get(self, conn: sa.Connection, row_id: str) -> Row | None:
+        by_revision = self._revision_sqlite if conn.dialect.name == "sqlite" else self._revision
+        found = by_revision.rows(conn, {"id": row_id})
+        if not found:
+            return None
+        kept = self._kept.get(row_id)
+        if kept is not None and kept[0].revision == found[0][0]:
+            return kept[0]
+        row = self._row.first(conn, {"id": row_id})
+        if row is None:  # deleted in between (PostgreSQL reads each statement afresh)
+            return None
+        made = self._make(**row)
+        with self._filling:
+            if len(self._kept) >= self._limit:
+                self._kept.pop(next(iter(self._kept)))  # the longest kept
+            self._kept[row_id] = (made, jsoncodec.dumps(made.config))
+        return made
+
+    def changed_in_place(self) -> list[str]:
+        """Ids of kept rows whose config no longer reads as it was read (a caller changed it)."""
+        return [key for key, (row, read) in list(self._kept.items()) if jsoncodec.dumps(row.config) != read]
+
+
+_POOLS = _Parsed(pools, Pool)
+_CLIENTS = _Parsed(clients, Client)
+
+
+def changed_in_place() -> list[str]:
+    """Pools and clients kept in this process whose config a caller changed in place (a bug)."""
+    return _POOLS.changed_in_place() + _CLIENTS.changed_in_place()
+
+
+def _values(row: Pool | Client) -> Mapping[str, Any]:
+    return {**row.__dict__, "revision": new_revision()}
 
 
 def insert_pool(conn: sa.Connection, pool: Pool) -> None:
-    conn.execute(pools.insert().values(**pool.__dict__))
-
-
-# Built once: building a statement per call cost more than running it (every request reads both).
-_POOL_BY_ID = Prepared(sa.select(pools).where(pools.c.id == sa.bindparam("pool_id")))
-_CLIENT_BY_ID = Prepared(sa.select(clients).where(clients.c.id == sa.bindparam("client_id")))
+    conn.execute(pools.insert().values(**_values(pool)))
 
 
 def get_pool(conn: sa.Connection, pool_id: str) -> Pool | None:
-    row = _POOL_BY_ID.first(conn, {"pool_id": pool_id})
-    return None if row is None else Pool(**row)
+    return _POOLS.get(conn, pool_id)
 
 
 def save_pool(conn: sa.Connection, pool: Pool, *, name: str | None = None) -> Pool:
     """Write a pool's config (and optionally its name) back; returns what was stored."""
-    stored = replace(pool, name=name or pool.name)
+    stored = replace(pool, name=name or pool.name, revision=new_revision())
     conn.execute(
         pools.update()
         .where(pools.c.id == pool.id)
-        .values(name=stored.name, config=stored.config, modified_at=stored.modified_at)
+        .values(
+            name=stored.name, config=stored.config, modified_at=stored.modified_at, revision=stored.revision
+        )
     )
     return stored
 
@@ -76,19 +147,20 @@ def list_pools(conn: sa.Connection, *, after: str | None, limit: int) -> list[Po
 
 
 def insert_client(conn: sa.Connection, client: Client) -> None:
-    conn.execute(clients.insert().values(**client.__dict__))
+    conn.execute(clients.insert().values(**_values(client)))
 
 
 def get_client(conn: sa.Connection, client_id: str) -> Client | None:
-    row = _CLIENT_BY_ID.first(conn, {"client_id": client_id})
-    return None if row is None else Client(**row)
+    return _CLIENTS.get(conn, client_id)
 
 
 def save_client(conn: sa.Connection, client: Client) -> None:
     conn.execute(
         clients.update()
         .where(clients.c.id == client.id)
-        .values(name=client.name, config=client.config, modified_at=client.modified_at)
+        .values(
+            name=client.name, config=client.config, modified_at=client.modified_at, revision=new_revision()
+        )
     )
 
 

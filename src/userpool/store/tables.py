@@ -23,6 +23,10 @@ pools = sa.Table(
     sa.Column("access_key_pem", sa.Text, nullable=False),
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Column("modified_at", sa.Double, nullable=False),
+    # A new random number at every write of the row (store/pools.py: the cache of parsed rows).
+    sa.Column("revision", sa.BigInteger, nullable=False, server_default="0"),
+    # Read by id alone: the revision without the row (its config and keys span several pages).
+    sa.Index("ix_pools_revision", "id", "revision"),
 )
 
 clients = sa.Table(
@@ -36,7 +40,9 @@ clients = sa.Table(
     sa.Column("config", sa.JSON, nullable=False),
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Column("modified_at", sa.Double, nullable=False),
+    sa.Column("revision", sa.BigInteger, nullable=False, server_default="0"),  # as pools.revision
     sa.Index("ix_clients_pool", "pool_id"),
+    sa.Index("ix_clients_revision", "id", "revision"),
 )
 
 VALUE_KEY_LENGTH = 256

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.operations import Operations
 
-from userpool.store import db, migrations, tables, users
+from userpool.store import db, migrations, pools, tables, users
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -84,9 +84,19 @@ _ORIGINS = sa.Table(
 )
 
 
+def _back_to_version_3(engine: sa.Engine) -> None:
+    """Turn a new database into the schema version 3 had: pools and clients without revisions."""
+    with engine.begin() as conn:
+        for table in ("pools", "clients"):
+            conn.exec_driver_sql(f"DROP INDEX ix_{table}_revision")
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN revision")
+        conn.execute(migrations.version_table.update().values(version=3))
+
+
 def _back_to_version_2(engine: sa.Engine) -> None:
     """Turn a new database into the schema version 2 had: an `origins` row per sign-in, no origin
     states, no server secrets, no token generation."""
+    _back_to_version_3(engine)
     with engine.begin() as conn:
         tables.origin_states.drop(conn)
         tables.server_secrets.drop(conn)
@@ -229,7 +239,7 @@ def test_version_3_seals_origins_into_refresh_tokens(engine: sa.Engine) -> None:
                 event_id="e", auth_time=0.0, expires_at=1.0,
             )
         )  # fmt: skip
-    assert migrations.migrate(engine) == 3
+    assert migrations.migrate(engine) == migrations.LATEST
     with engine.connect() as conn:
         inspected = sa.inspect(conn)
         assert not inspected.has_table("origins")
@@ -239,3 +249,29 @@ def test_version_3_seals_origins_into_refresh_tokens(engine: sa.Engine) -> None:
         user = users.get_by_id(conn, 1)
     assert len(key) == 32
     assert user is not None and user.token_generation == 0 and user.username == "Zed"
+
+
+def test_version_4_gives_pools_and_clients_revisions(engine: sa.Engine) -> None:
+    migrations.migrate(engine)
+    _back_to_version_3(engine)
+    with engine.begin() as conn:
+        _insert_pool(conn)
+        conn.execute(
+            tables.clients.insert().values(
+                id="c1", pool_id="us-east-1_mig", name="app", config={"A": 1}, created_at=0.0,
+                modified_at=0.0,
+            )
+        )  # fmt: skip
+    assert migrations.migrate(engine) == migrations.LATEST
+    with engine.begin() as conn:
+        inspected = sa.inspect(conn)
+        for table in ("pools", "clients"):
+            assert f"ix_{table}_revision" in {i["name"] for i in inspected.get_indexes(table)}
+        pool = pools.get_pool(conn, "us-east-1_mig")
+        client = pools.get_client(conn, "c1")
+        assert pool is not None and pool.revision == 0 and pool.name == "mig"
+        assert client is not None and client.revision == 0 and client.config == {"A": 1}
+        saved = pools.save_pool(conn, pool, name="renamed")
+        again = pools.get_pool(conn, "us-east-1_mig")
+    assert saved.revision != 0
+    assert again == saved

@@ -1,0 +1,112 @@
+"""store/pools.py keeps parsed pools and clients per process, checked by revision: a write moves
+the revision, a rolled-back write leaves nothing behind, a deleted row is gone, on both engines."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+import sqlalchemy as sa
+
+from userpool.store import db, pools, tables
+
+
+def _pool(pool_id: str) -> pools.Pool:
+    return pools.Pool(
+        id=pool_id, region="us-east-1", name="kept", config={"MfaConfiguration": "OFF"},
+        id_key_pem="k", access_key_pem="k", created_at=0.0, modified_at=0.0,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def pool_id(engine: sa.Engine) -> str:
+    made = f"us-east-1_{secrets.token_hex(4)}"
+    with db.transaction(engine) as conn:
+        pools.insert_pool(conn, _pool(made))
+    return made
+
+
+def _read(engine: sa.Engine, pool_id: str) -> pools.Pool | None:
+    with db.transaction(engine, read_only=True) as conn:
+        return pools.get_pool(conn, pool_id)
+
+
+def test_a_kept_pool_is_read_again_after_a_write(engine: sa.Engine, pool_id: str) -> None:
+    first = _read(engine, pool_id)
+    assert first is not None and _read(engine, pool_id) is first  # kept: not parsed again
+    with db.transaction(engine) as conn:
+        pools.save_pool(conn, pools.Pool(**{**first.__dict__, "config": {"MfaConfiguration": "ON"}}))
+    after = _read(engine, pool_id)
+    assert after is not None and after.config == {"MfaConfiguration": "ON"}
+    assert after.revision != first.revision
+
+
+def test_a_rolled_back_write_is_not_kept(engine: sa.Engine, pool_id: str) -> None:
+    before = _read(engine, pool_id)
+    assert before is not None
+    with pytest.raises(RuntimeError), db.transaction(engine) as conn:
+        pools.save_pool(conn, pools.Pool(**{**before.__dict__, "config": {"MfaConfiguration": "ON"}}))
+        inside = pools.get_pool(conn, pool_id)  # the write's own content, under its revision
+        assert inside is not None and inside.config == {"MfaConfiguration": "ON"}
+        raise RuntimeError("roll back")
+    after = _read(engine, pool_id)
+    assert after is not None and after.config == {"MfaConfiguration": "OFF"}
+    assert after.revision == before.revision
+    with db.transaction(engine) as conn:  # the next write that commits is read as written
+        pools.save_pool(conn, pools.Pool(**{**after.__dict__, "config": {"MfaConfiguration": "OPTIONAL"}}))
+    latest = _read(engine, pool_id)
+    assert latest is not None and latest.config == {"MfaConfiguration": "OPTIONAL"}
+
+
+def test_a_kept_client_follows_its_row(engine: sa.Engine, pool_id: str) -> None:
+    client = pools.Client(
+        id=secrets.token_hex(8), pool_id=pool_id, name="app", secret=None,
+        config={"ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"]}, created_at=0.0, modified_at=0.0,
+    )  # fmt: skip
+    with db.transaction(engine) as conn:
+        pools.insert_client(conn, client)
+    with db.transaction(engine, read_only=True) as conn:
+        kept = pools.get_client(conn, client.id)
+    assert kept is not None and kept.config == client.config
+    with db.transaction(engine) as conn:
+        pools.save_client(conn, pools.Client(**{**kept.__dict__, "config": {"ExplicitAuthFlows": []}}))
+    with db.transaction(engine, read_only=True) as conn:
+        changed = pools.get_client(conn, client.id)
+    assert changed is not None and changed.config == {"ExplicitAuthFlows": []}
+    with db.transaction(engine) as conn:
+        pools.delete_client(conn, client.id)
+    with db.transaction(engine, read_only=True) as conn:
+        assert pools.get_client(conn, client.id) is None
+
+
+def test_a_deleted_pool_is_gone(engine: sa.Engine, pool_id: str) -> None:
+    assert _read(engine, pool_id) is not None
+    with db.transaction(engine) as conn:
+        pools.delete_pool(conn, pool_id)
+    assert _read(engine, pool_id) is None
+
+
+def test_a_config_changed_in_place_is_reported(engine: sa.Engine, pool_id: str) -> None:
+    kept = _read(engine, pool_id)
+    assert kept is not None and pool_id not in pools.changed_in_place()
+    kept.config["MfaConfiguration"] = "ON"  # what no caller may do
+    try:
+        assert pool_id in pools.changed_in_place()
+    finally:
+        kept.config["MfaConfiguration"] = "OFF"
+    assert pool_id not in pools.changed_in_place()
+
+
+def test_past_its_limit_the_longest_kept_row_goes(engine: sa.Engine) -> None:
+    parsed = pools._Parsed(tables.pools, pools.Pool, limit=2)
+    made = [f"us-east-1_{secrets.token_hex(4)}" for _ in range(3)]
+    with db.transaction(engine) as conn:
+        for pool_id in made:
+            pools.insert_pool(conn, _pool(pool_id))
+    with db.transaction(engine, read_only=True) as conn:
+        first = [parsed.get(conn, pool_id) for pool_id in made]
+        last_again = parsed.get(conn, made[2])
+        first_again = parsed.get(conn, made[0])
+    assert all(row is not None for row in first)
+    assert last_again is first[2]  # still kept
+    assert first_again is not first[0] and first_again == first[0]  # gone, so read and parsed again
