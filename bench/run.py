@@ -256,6 +256,11 @@ def _budget(ours: Row, moto: Row, rows: list[Row], found: floor.Floor | None) ->
         reference = found.totp if ours.workload.startswith("TOTP") else found.password
         crypto = 1000 * found.processes / reference
         text += f"; the cryptography alone {crypto:.2f} ms (crypto floor)"
+        if reference < 5 * moto.rate:
+            text += (
+                f"\n    the crypto floor ({reference:,.0f}/s) is below 5x moto: on this machine no server "
+                f"doing a sign-in's cryptography reaches 5x; at most {reference / moto.rate:.1f}x"
+            )
     empty = next((r for r in rows if r.engine == ours.engine and r.workload.startswith(wl.EMPTY_CALL)), None)
     if empty is not None and empty.rate:
         calls = 2 if ours.workload.startswith("TOTP") else 1
