@@ -57,6 +57,13 @@ ENGINES = {
 # --- installing the peers ------------------------------------------------------------------------
 
 
+def compile_sources() -> None:
+    """userpool's modules as bytecode, as installing the package leaves them: an editable install
+    does not, and where PYTHONDONTWRITEBYTECODE is set (as on this project's machines) each start
+    compiled some 200 modules again (ready on an existing database in 1.09 s instead of 0.87)."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], check=True)
+
+
 def ensure_installed(kinds: set[str]) -> dict[str, str]:
     """Install missing peers; returns {kind: reason} for peers that cannot run here."""
     missing: dict[str, str] = {}

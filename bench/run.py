@@ -339,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown engine or workload: {', '.join(unknown)}", file=sys.stderr)
         return 2
     skipped = peers.ensure_installed({ENGINES[n].kind for n in names})
+    peers.compile_sources()
     print(f"userpool benchmark, {datetime.date.today()}, machine {peers.describe_machine()}")
     print(f"plan: {plan}")
     print(f"load average at the start: {_loadavg()} (1, 5, 15 minutes)")

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from peers import free_port
+from peers import compile_sources, free_port
 
 STARTUP_TARGET = 2.0
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
@@ -186,6 +186,7 @@ def main() -> int:
         "--threads", default="1,4", help="client thread counts, comma-separated (default 1,4)"
     )
     args = parser.parse_args()
+    compile_sources()
     print(f"start-up, {args.runs} runs, each on a fresh SQLite file:")
     measure_startup(args.runs)
     print(f"password sign-in (InitiateAuth USER_PASSWORD_AUTH), {args.seconds:g}s per step, SQLite:")

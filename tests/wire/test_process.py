@@ -161,6 +161,23 @@ def test_serve_reports_its_database_and_answers_health(launch: Launcher, tmp_pat
     assert server.stop() in CLEAN_EXIT
 
 
+def test_the_console_is_made_on_its_first_request_not_at_start(tmp_path: Path) -> None:
+    """A start does not import the console (a tenth of a second); its first page does."""
+    script = (
+        "import sys\n"
+        "from starlette.testclient import TestClient\n"
+        "from userpool.server import build_server\n"
+        f"app, _ = build_server('sqlite:///{tmp_path / 'lazy.db'}')\n"
+        "print('userpool.console.app' in sys.modules)\n"
+        "with TestClient(app) as client:\n"
+        "    page = client.get('/console/')\n"
+        "print('userpool.console.app' in sys.modules, page.status_code, 'User pools' in page.text)\n"
+    )
+    command = [sys.executable, "-c", script]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split("\n")[:2] == ["False", "True 200 True"], done.stdout + done.stderr
+
+
 def test_default_data_directory_honours_the_environment(launch: Launcher, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     server = launch(None, USERPOOL_DATA_DIR=str(data_dir))

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from userpool.api.errors import not_authorized
 from userpool.crypto import sealed
+from userpool.store.db import upsert
 from userpool.store.prepared import Prepared
 from userpool.store.secrets import refresh_token_key
 from userpool.store.tables import auth_sessions
@@ -62,14 +62,18 @@ _CONSUME = Prepared(
     .values(used_at=sa.bindparam("now"))
 )
 # A sealed session's row, written when it is used; nothing when it was used before.
-_MARK_USED = {
-    name: Prepared(
-        dialect.insert(auth_sessions)
-        .on_conflict_do_nothing(index_elements=[auth_sessions.c.id])
-        .returning(auth_sessions.c.id)
-    )
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
+# Built on first use in each dialect (`_mark_used`): building it imports the dialect.
+_MARK_USED: dict[str, Prepared] = {}
+
+
+def _mark_used(conn: sa.Connection) -> Prepared:
+    found = _MARK_USED.get(conn.dialect.name)
+    if found is None:
+        statement = upsert(conn, auth_sessions).on_conflict_do_nothing(index_elements=[auth_sessions.c.id])
+        found = _MARK_USED[conn.dialect.name] = Prepared(statement.returning(auth_sessions.c.id))
+    return found
+
+
 # What a sealed session carries (its row's columns but the id and used_at).
 _RECORD = ("pool_id", "client_id", "user_id", "challenge", "data", "created_at", "expires_at")
 
@@ -144,7 +148,7 @@ def consume(conn: sa.Connection, found: AuthSession, *, now: float) -> None:
     there first makes this one fail."""
     if found.sealed:
         row = {name: getattr(found, name) for name in ("id", *_RECORD)}
-        done = len(_MARK_USED[conn.dialect.name].rows(conn, {**row, "used_at": now}))
+        done = len(_mark_used(conn).rows(conn, {**row, "used_at": now}))
     else:
         done = _CONSUME.execute(conn, {"session_id": found.id, "now": now})
     if done != 1:

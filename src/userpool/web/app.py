@@ -10,9 +10,9 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from userpool.api import dispatch
-from userpool.console.app import create_console
 from userpool.console.guard import AdminGuard
 from userpool.store import outbox, pools
 from userpool.store.db import transaction
@@ -60,7 +60,23 @@ def create_app(server: dispatch.Server) -> Starlette:
         Route("/{pool_id}/.well-known/{doc:str}", well_known, methods=["GET"]),
         # The web console (issue 6); a browser opening the root URL lands there.
         Route("/", lambda _: RedirectResponse("/console/", 302), methods=["GET"]),
-        Mount("/console", app=create_console(server)),
+        Mount("/console", app=_Console(server)),
     ]
     # Off loopback, admin operations and the outbox need the console credential (console/access.py).
     return Starlette(routes=routes, middleware=[Middleware(AdminGuard, settings=server.settings)])
+
+
+class _Console:
+    """The web console, made on its first request: importing and assembling it (templates, forms,
+    pages) was a tenth of a second of every start, which the API does not need."""
+
+    def __init__(self, server: dispatch.Server) -> None:
+        self.server = server
+        self.app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.app is None:
+            from userpool.console.app import create_console
+
+            self.app = create_console(self.server)
+        await self.app(scope, receive, send)
