@@ -87,14 +87,18 @@ def test_a_deleted_pool_is_gone(engine: sa.Engine, pool_id: str) -> None:
 
 
 def test_a_config_changed_in_place_is_reported(engine: sa.Engine, pool_id: str) -> None:
+    """The check looks at the rows handed out since it last looked."""
     kept = _read(engine, pool_id)
     assert kept is not None and pool_id not in pools.changed_in_place()
     kept.config["MfaConfiguration"] = "ON"  # what no caller may do
     try:
-        assert pool_id in pools.changed_in_place()
+        assert _read(engine, pool_id) is kept
+        assert pools.changed_in_place() == [pool_id]
+        assert pools.changed_in_place() == []  # not handed out since
     finally:
         kept.config["MfaConfiguration"] = "OFF"
-    assert pool_id not in pools.changed_in_place()
+    assert _read(engine, pool_id) is kept
+    assert pools.changed_in_place() == []
 
 
 def test_past_its_limit_the_longest_kept_row_goes(engine: sa.Engine) -> None:
