@@ -10,9 +10,9 @@ from typing import Any
 
 import botocore.parsers
 import pytest
-from botocore.model import OperationModel, Shape
 
-from userpool.api.model import operation_model, operation_names
+from tests import botocore_oracle
+from userpool.api.model import OperationModel, Shape, operation_model, operation_names
 from userpool.api.serialize import shape_response
 
 OPERATIONS = operation_names()
@@ -31,7 +31,7 @@ def botocore_parse(operation: OperationModel, body: Mapping[str, Any]) -> dict[s
     """What boto3 would hand its caller for this body (strict JSON, no NaN)."""
     raw = json.dumps(body, allow_nan=False).encode()
     response = {"status_code": 200, "headers": {}, "body": raw}
-    parsed: dict[str, Any] = PARSER.parse(response, operation.output_shape)
+    parsed: dict[str, Any] = PARSER.parse(response, botocore_oracle.operation(operation.name).output_shape)
     parsed.pop("ResponseMetadata", None)
     return parsed
 

@@ -14,12 +14,12 @@ from typing import Any
 import botocore.serialize
 import pytest
 import regex
-from botocore.model import OperationModel, Shape
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests import botocore_oracle
 from userpool.api.errors import CognitoError
-from userpool.api.model import operation_model, operation_names
+from userpool.api.model import OperationModel, Shape, operation_model, operation_names
 from userpool.api.validate import parse_request
 
 OPERATIONS = operation_names()
@@ -459,8 +459,9 @@ SERIALIZER = botocore.serialize.create_serializer("json", include_validation=Tru
 @pytest.mark.parametrize("name", OPERATIONS)
 def test_botocore_serialized_input_parses_back(name: str, full: bool) -> None:
     operation = op(name)
+    assert operation.input_shape is not None  # every operation of the model has one
     params = sample_input(operation.input_shape, full=full)
-    request = SERIALIZER.serialize_to_request(params, operation)
+    request = SERIALIZER.serialize_to_request(params, botocore_oracle.operation(name))
     assert parse_request(operation, request["body"]) == params
 
 
@@ -501,6 +502,7 @@ def fuzz(shape: Shape, depth: int = 0) -> st.SearchStrategy[Any]:
 def test_random_input_only_raises_the_two_wire_errors(data: st.DataObject) -> None:
     name = data.draw(st.sampled_from(OPERATIONS))
     operation = op(name)
+    assert operation.input_shape is not None
     document = data.draw(fuzz(operation.input_shape) | json_values)
     body = data.draw(st.sampled_from([json.dumps(document).encode(), json.dumps(document)[:-1].encode()]))
     try:

@@ -13,12 +13,12 @@ from typing import Any
 
 import botocore.serialize
 import regex
-from botocore.model import OperationModel, Shape
 from hypothesis import strategies as st
 
+from tests import botocore_oracle
 from tests.protocol.test_validate import json_values, sample_input
 from userpool.api.errors import CognitoError
-from userpool.api.model import TARGET_PREFIX, operation_model
+from userpool.api.model import TARGET_PREFIX, OperationModel, Shape, operation_model
 from userpool.api.validate import parse_request
 
 # Core spec §1.3 / §1.5: errors any operation may answer besides the ones it declares.
@@ -90,7 +90,7 @@ def _full_document(name: str) -> dict[str, Any]:
     if operation.input_shape is None:
         return {}
     params = sample_input(operation.input_shape, full=True)
-    body = SERIALIZER.serialize_to_request(params, operation)["body"]
+    body = SERIALIZER.serialize_to_request(params, botocore_oracle.operation(name))["body"]
     document: dict[str, Any] = json.loads(body) if body else {}
     return document
 

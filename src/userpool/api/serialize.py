@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from botocore.model import OperationModel, Shape
+from userpool.api.model import OperationModel, Shape
 
 _Emit = Callable[[Any], Any]
 _INT_LIMITS = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}

@@ -45,9 +45,9 @@ from functools import cache
 from typing import Any, NoReturn
 
 import regex
-from botocore.model import OperationModel, Shape
 
 from userpool.api.errors import CognitoError
+from userpool.api.model import OperationModel, Shape
 
 SERIALIZATION: str = "SerializationException"
 INVALID_PARAMETER: str = "InvalidParameterException"
