@@ -64,13 +64,13 @@ class _Parsed(Generic[Row]):
     none changes a config in place (`changed_in_place`, checked after every test)."""
 
     def __init__(self, table: sa.Table, make: Callable[..., Row], limit: int = 1024) -> None:
-        self._revision = Prepared(sa.select(table.c.revision).where(table.c.id == sa.bindparam("id")))
         # SQLite would look the id up on the primary key's index, then read the row to its end,
         # where the revision is (past a pool's config and keys, over several pages): told to, it
         # reads the revision off its own index alone.
         name = table.name  # one of ours, not input
-        self._revision_sqlite = Prepared(
-            sa.text(f"SELECT revision FROM {name} INDEXED BY ix_{name}_revision WHERE id = :id")  # noqa: S608
+        self._revision = Prepared(
+            sa.select(table.c.revision).where(table.c.id == sa.bindparam("id")),
+            sqlite=sa.text(f"SELECT revision FROM {name} INDEXED BY ix_{name}_revision WHERE id = :id"),  # noqa: S608
         )
         self._row = Prepared(sa.select(table).where(table.c.id == sa.bindparam("id")))
         self._make: Callable[..., Row] = make
@@ -80,8 +80,7 @@ class _Parsed(Generic[Row]):
         self._filling = threading.Lock()  # calls in worker threads may fill at once
 
     def get(self, conn: sa.Connection, row_id: str) -> Row | None:
-        by_revision = self._revision_sqlite if conn.dialect.name == "sqlite" else self._revision
-        found = by_revision.rows(conn, {"id": row_id})
+        found = self._revision.rows(conn, {"id": row_id})
         if not found:
             return None
         if len(self._handed) < self._limit:  # only tests look, and empty it after each

@@ -78,8 +78,11 @@ class Prepared:
     with a mapping of values; an insert or update without `.values()` sets the columns named by
     the mapping, as `Connection.execute` does."""
 
-    def __init__(self, statement: sa.Executable) -> None:
+    def __init__(self, statement: sa.Executable, *, sqlite: sa.Executable | None = None) -> None:
+        """`sqlite`: the statement to run on SQLite instead (one that says what SQLite's planner
+        would not find itself, say `INDEXED BY`)."""
         self.statement = statement
+        self._by_dialect = {} if sqlite is None else {"sqlite": sqlite}
         self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
 
     def _compiled_for(self, conn: sa.Connection, params: Mapping[str, Any]) -> _Compiled:
@@ -87,7 +90,8 @@ class Prepared:
         key = (dialect.name, tuple(params))
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = _compile(self.statement, dialect, key[1])
+            statement = self._by_dialect.get(dialect.name, self.statement)
+            compiled = self._compiled[key] = _compile(statement, dialect, key[1])
         return compiled
 
     def _run(self, conn: sa.Connection, params: Mapping[str, Any]) -> tuple[Any, _Compiled]:

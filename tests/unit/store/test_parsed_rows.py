@@ -114,3 +114,13 @@ def test_past_its_limit_the_longest_kept_row_goes(engine: sa.Engine) -> None:
     assert all(row is not None for row in first)
     assert last_again is first[2]  # still kept
     assert first_again is not first[0] and first_again == first[0]  # gone, so read and parsed again
+
+
+def test_on_sqlite_the_revision_is_read_off_its_own_index(engine: sa.Engine, pool_id: str) -> None:
+    """The primary key's index would make SQLite read the row to its end (store/pools.py)."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("INDEXED BY is SQLite's")
+    with db.transaction(engine, read_only=True) as conn:
+        sql = pools._POOLS._revision._compiled_for(conn, {"id": pool_id}).sql
+        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (pool_id,)))
+    assert "COVERING INDEX ix_pools_revision" in plan, plan
