@@ -178,6 +178,24 @@ def test_the_console_is_made_on_its_first_request_not_at_start(tmp_path: Path) -
     assert done.stdout.split("\n")[:2] == ["False", "True 200 True"], done.stdout + done.stderr
 
 
+def test_what_start_up_loads_is_frozen_and_the_collector_runs_after(tmp_path: Path) -> None:
+    """cli.py holds the cyclic collector off while it loads and then freezes what it loaded
+    (`gc.freeze`); importing it, and `serve` up to the point of serving, leave the collector on."""
+    script = (
+        "import gc\n"
+        "import uvicorn\n"
+        "from userpool import cli\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 20000)\n"
+        "imported = gc.get_freeze_count()\n"
+        "def run(server, sockets=None):\n"
+        "    print(gc.isenabled(), gc.get_freeze_count() > imported)\n"
+        "uvicorn.Server.run = run\n"
+        f"cli.main(['serve', '--port', '0', '--db', 'sqlite:///{tmp_path / 'gc.db'}'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split("\n")[:2] == ["True True", "True True"], done.stdout + done.stderr
+
+
 def test_default_data_directory_honours_the_environment(launch: Launcher, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     server = launch(None, USERPOOL_DATA_DIR=str(data_dir))
