@@ -19,6 +19,7 @@ import contextlib
 import datetime
 import math
 import os
+import statistics
 import sys
 import time
 from collections.abc import Iterator
@@ -118,12 +119,28 @@ def run_interleaved(engines: list[Engine], plan: Plan, selected: set[str]) -> tu
         for one in live:
             one.server.close()
             if one.running.engine.kind == "userpool":
-                with peers.serve(one.running.engine, one.workdir, one.db_url, workers=plan.workers) as again:
-                    notes.append(
-                        f"{again.engine.name}: ready in {again.ready_seconds:.2f}s on the existing database "
-                        f"({plan.workers} worker process{'es' if plan.workers > 1 else ''})"
-                    )
+                notes.append(_restarts(one, plan.workers))
     return rows, notes
+
+
+# Starts on the database a run has filled: one start's time moves with the machine by a third.
+RESTARTS = 3
+READY_TARGET = 1.0  # seconds, the issue's
+
+
+def _restarts(one: Live, workers: int) -> str:
+    """How soon userpool, stopped, serves again on the database the run filled (`RESTARTS` starts)."""
+    times = []
+    for _ in range(RESTARTS):
+        with peers.serve(one.running.engine, one.workdir, one.db_url, workers=workers) as again:
+            times.append(again.ready_seconds)
+    each = " / ".join(f"{seconds:.2f}" for seconds in times)
+    median = statistics.median(times)
+    return (
+        f"{one.running.engine.name}: ready in {median:.2f}s (median; {each}) on the existing database "
+        f"({workers} worker process{'es' if workers > 1 else ''}; < {READY_TARGET:g} s: "
+        f"{'met' if median < READY_TARGET else 'MISSED'})"
+    )
 
 
 def _progress(row: Row) -> None:
