@@ -254,15 +254,12 @@ def serve(args: argparse.Namespace, url: str) -> int:
     def worker(number: int) -> int:
         if isinstance(sock, balance.SharedListener):
             sock.serve_as(number)
-        app, server = build_server(url, **server_settings(args))
+        app, _ = build_server(url, **server_settings(args))
         # asyncio's own loop: it accepts through the listener's `accept` (uvloop would not).
         config = uvicorn.Config(
             app, log_level=args.log_level, access_log=False, loop="asyncio", http=OneSendProtocol
         )
-        try:
-            Server(config).run(sockets=[sock])
-        finally:
-            server.engine.dispose()
+        Server(config).run(sockets=[sock])  # its lifespan's end closes the engine (server.py)
         return 0
 
     _announce(args, url, started)

@@ -35,7 +35,7 @@ def build_server(
 def with_maintenance(app: Starlette, server: dispatch.Server) -> None:
     """Run the maintenance thread (userpool.purge: purging expired rows, resuming abandoned import
     jobs) and SQLite's WAL checkpoints (`db.checkpoint`, every second) while the app is up; at
-    shutdown stop them and this process's import runners."""
+    shutdown stop them and this process's import runners, and close the engine's connections."""
     resume = partial(importer.resume_stale, server.engine, server.clock, server.settings)
     tasks = purge.maintenance_tasks(server.engine, server.clock, [resume])
     maintenance = purge.Maintenance(tasks, server.settings.purge_interval)
@@ -53,5 +53,10 @@ def with_maintenance(app: Starlette, server: dispatch.Server) -> None:
             checkpoints.stop()
             maintenance.stop()
             importer.stop_all(server.engine)
+            # Closed here, not after the server returns: uvicorn ends a SIGTERM by raising the
+            # signal again, which kills the process before any code after it runs. SQLite's last
+            # connection to close moves the write-ahead log into the database and deletes it; left
+            # behind (up to 64 MiB), it made the next start read it all (0.73 -> 0.92 s ready).
+            server.engine.dispose()
 
     app.router.lifespan_context = lifespan

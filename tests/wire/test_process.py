@@ -294,6 +294,23 @@ def test_state_and_tokens_survive_a_restart(launch: Launcher, db_url: str) -> No
     assert temporary in message["body"]
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_stopped_sqlite_server_leaves_no_write_ahead_log(
+    launch: Launcher, tmp_path: Path, workers: str
+) -> None:
+    """SIGTERM ends with every connection closed, so SQLite moves its write-ahead log into the
+    database and deletes it: a log left behind (up to 64 MiB) is read whole by the next start."""
+    path = tmp_path / "stopped.db"
+    server = launch(f"sqlite:///{path}", "--workers", workers)
+    state = populate(server.client())
+    invite(server.client(), state["pool_id"])
+    assert Path(f"{path}-wal").exists()
+    assert server.stop() in CLEAN_EXIT
+    assert not Path(f"{path}-wal").exists()
+    assert not Path(f"{path}-shm").exists()
+    check_state_survived(launch(f"sqlite:///{path}").client(), state)
+
+
 # --- two processes, one PostgreSQL database -----------------------------------------------------
 
 
