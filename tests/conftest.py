@@ -104,10 +104,9 @@ def start_server(
     return Running(base, server, clock, engine_name), uv, thread
 
 
-def stop_server(uv: uvicorn.Server, thread: threading.Thread, running: Running) -> None:
+def stop_server(uv: uvicorn.Server, thread: threading.Thread) -> None:
     uv.should_exit = True
-    thread.join(timeout=10)
-    running.server.engine.dispose()
+    thread.join(timeout=10)  # the app's lifespan closes the engine as it ends (server.py)
 
 
 @contextmanager
@@ -117,7 +116,7 @@ def served(url: str, engine_name: str, **options: Any) -> Iterator[Running]:
     try:
         yield live
     finally:
-        stop_server(uv, thread, live)
+        stop_server(uv, thread)
 
 
 @pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
