@@ -121,7 +121,7 @@ def run_interleaved(
         if selected & {"create", "list"}:
             rows += _users(live, plan, selected)
         notes.append(f"load average at the end: {_loadavg()}")
-        notes.append(f"a bare `import sqlalchemy` before restarting: {_import_seconds():.2f}s (median of 3)")
+        notes.append(_import_note("before restarting"))
         for one in live:
             one.server.close()
             if one.running.engine.kind == "userpool":
@@ -349,16 +349,19 @@ def _loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def _import_seconds() -> float:
-    """How long a new interpreter takes to import SQLAlchemy (median of three): half of what a
-    start spends, so it shows how fast the machine is at the moment a start is timed (after
-    minutes of full load, a third slower or more)."""
+IMPORT_RUNS = 3
+
+
+def _import_note(moment: str) -> str:
+    """How long a new interpreter takes to import SQLAlchemy (median of `IMPORT_RUNS`): half of
+    what a start spends, so it shows how fast the machine is at the moment a start is timed
+    (after minutes of full load, a third slower or more)."""
     times = []
-    for _ in range(3):
+    for _ in range(IMPORT_RUNS):
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import sqlalchemy"], check=True)
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return f"a bare `import sqlalchemy` {moment}: {statistics.median(times):.2f}s (median of {IMPORT_RUNS})"
 
 
 @contextlib.contextmanager
@@ -383,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"userpool benchmark, {datetime.date.today()}, machine {peers.describe_machine()}")
     print(f"plan: {plan}")
     print(f"load average at the start: {_loadavg()} (1, 5, 15 minutes)")
-    print(f"a bare `import sqlalchemy` at the start: {_import_seconds():.2f}s (median of 3)")
+    print(_import_note("at the start"))
     found = None
     if not args.no_floor:
         with _section("crypto floor"):
