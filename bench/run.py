@@ -9,7 +9,8 @@ Run from the repository root with the project's venv:
 It installs the peers on first use (moto[server] into bench/.venv, cognito-local into
 bench/node_modules), starts every server itself on 127.0.0.1, drives it from separate
 load-generating processes (raw JSON 1.1 over keep-alive HTTP), stops it, and prints one table
-with each userpool figure as a ratio to the peers, the crypto floor, and the issue's targets.
+with each userpool figure as a ratio to the peers, the crypto floor, and the issue's targets
+(beside a missed one, what the operation costs alone, in-process: bench/inprocess.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fixtures
 import floor
+import inprocess
 import peers
 import workloads as wl
 from peers import ENGINES, Engine, Running
@@ -253,11 +255,14 @@ def print_floor(found: floor.Floor | None, rows: list[Row]) -> None:
             print(f"  {row.engine:16} {row.workload:28} {row.rate / reference:6.1%} of the floor")
 
 
-def _budget(ours: Row, moto: Row, rows: list[Row], found: floor.Floor | None) -> str:
+def _budget(
+    ours: Row, moto: Row, rows: list[Row], found: floor.Floor | None, alone: inprocess.Alone | None
+) -> str:
     """What 5x moto leaves a call: the machine's cores over five times moto's rate, against the
     CPU userpool and the load generator spent a call in this step; then what of it goes before
     the operation does its own work: the crypto floor's share and the server's cost of a call that
-    does nothing (one a password sign-in or a create, two a TOTP-MFA sign-in)."""
+    does nothing (one a password sign-in or a create, two a TOTP-MFA sign-in); and what the
+    operation costs alone, in-process, against what it cost served."""
     cores = os.cpu_count() or 1
     done = ours.rate * ours.wall
     if not done:
@@ -292,11 +297,24 @@ def _budget(ours: Row, moto: Row, rows: list[Row], found: floor.Floor | None) ->
             f"{budget - crypto - http - load:.2f} ms for it (parsing, checks, SQL, claims, JSON); "
             f"it took {server - crypto - http:.2f} ms"
         )
+    if alone is not None:
+        cost = alone.of(ours.workload)
+        most = 1000 * cores / cost
+        text += (
+            "\n    the operation alone (bench/inprocess.py: dispatch.invoke in a loop, one process, "
+            f"no HTTP): {cost:.2f} ms; {cores} cores doing only that: {most:,.0f}/s, "
+            f"{most / moto.rate:.1f}x moto; "
+            f"served, the server spent {server - cost:.2f} ms more"
+        )
     return text
 
 
 def print_targets(
-    rows: list[Row], found: floor.Floor | None, ready: dict[str, list[float]], workers: int
+    rows: list[Row],
+    found: floor.Floor | None,
+    alone: inprocess.Alone | None,
+    ready: dict[str, list[float]],
+    workers: int,
 ) -> None:
     print("\ntargets (userpool/sqlite, 4 clients, against moto in this run):")
     for workload in (
@@ -314,7 +332,7 @@ def print_targets(
             line += f"; p99 {ours.p99:.1f} ms (< 25 ms: {'met' if ours.p99 < 25 else 'MISSED'})"
         print(line)
         if ratio < 5:
-            print(_budget(ours, moto, rows, found))
+            print(_budget(ours, moto, rows, found, alone))
     for name, times in ready.items():  # every userpool engine
         median = statistics.median(times)
         each = " / ".join(f"{seconds:.2f}" for seconds in times)
@@ -340,7 +358,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--totp-users", type=int, default=None, help="TOTP users for userpool")
     parser.add_argument("--create-users", type=int, default=None, help="users AdminCreateUser makes")
     parser.add_argument("--soak", type=int, default=None, help="sign-ins of the memory check (0: none)")
-    parser.add_argument("--no-floor", action="store_true", help="skip the crypto floor")
+    parser.add_argument(
+        "--no-floor", action="store_true", help="skip the crypto floor and the in-process costs"
+    )
     return parser.parse_args(argv)
 
 
@@ -387,10 +407,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"plan: {plan}")
     print(f"load average at the start: {_loadavg()} (1, 5, 15 minutes)")
     print(_import_note("at the start"))
-    found = None
+    found = alone = None
     if not args.no_floor:
         with _section("crypto floor"):
             found = floor.measure(seconds=2.0 if args.quick else 4.0)
+        with _section("the operations alone, in-process"):
+            alone = inprocess.measure(seconds=2.0 if args.quick else 4.0)
     engines = [ENGINES[name] for name in names if ENGINES[name].kind not in skipped]
     notes = [
         f"{ENGINES[n].name}: skipped ({skipped[ENGINES[n].kind]})"
@@ -405,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     for note in notes:
         print(f"  {note}")
     print_floor(found, rows)
-    print_targets(rows, found, ready, plan.workers)
+    print_targets(rows, found, alone, ready, plan.workers)
     print_markdown(rows)
     return 0
 
