@@ -1,7 +1,8 @@
 """Set-up over the wire, the same calls for every engine: a pool whose client allows
 USER_PASSWORD_AUTH, users with a permanent password, and users with a verified software token
 (AssociateSoftwareToken, VerifySoftwareToken with a real TOTP, SetUserMFAPreference). Users are
-set up by several processes at once, each on its own connection."""
+set up by several processes at once, each on its own connection. The calls take any `Caller`: a
+connection (`loadgen.Client`), or bench/inprocess.py's loop calling `dispatch.invoke`."""
 
 from __future__ import annotations
 
@@ -9,12 +10,19 @@ import multiprocessing
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from loadgen import STEP_SECONDS, Client, TotpUser, totp_of
 from peers import Engine
 
 PASSWORD = "Bench-Horse-1"  # noqa: S105  (the benchmark users' password)
 SETUP_PROCESSES = 4
+
+
+class Caller(Protocol):
+    def json(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One call that must succeed; its answer."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -30,23 +38,28 @@ def create_pool(url: str, name: str, *, mfa: bool) -> tuple[str, str]:
     """A pool (TOTP MFA optional when `mfa`) and a client allowing password sign-in."""
     client = Client(url)
     try:
-        pool_id = client.json("CreateUserPool", {"PoolName": name})["UserPool"]["Id"]
-        if mfa:
-            client.json(
-                "SetUserPoolMfaConfig",
-                {
-                    "UserPoolId": pool_id,
-                    "SoftwareTokenMfaConfiguration": {"Enabled": True},
-                    "MfaConfiguration": "OPTIONAL",
-                },
-            )
-        flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-        app = client.json(
-            "CreateUserPoolClient", {"UserPoolId": pool_id, "ClientName": name, "ExplicitAuthFlows": flows}
-        )
-        return pool_id, app["UserPoolClient"]["ClientId"]
+        return add_pool(client, name, mfa=mfa)
     finally:
         client.close()
+
+
+def add_pool(caller: Caller, name: str, *, mfa: bool) -> tuple[str, str]:
+    """`create_pool` through `caller`."""
+    pool_id = caller.json("CreateUserPool", {"PoolName": name})["UserPool"]["Id"]
+    if mfa:
+        caller.json(
+            "SetUserPoolMfaConfig",
+            {
+                "UserPoolId": pool_id,
+                "SoftwareTokenMfaConfiguration": {"Enabled": True},
+                "MfaConfiguration": "OPTIONAL",
+            },
+        )
+    flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    app = caller.json(
+        "CreateUserPoolClient", {"UserPoolId": pool_id, "ClientName": name, "ExplicitAuthFlows": flows}
+    )
+    return pool_id, app["UserPoolClient"]["ClientId"]
 
 
 def user_name(prefix: str, number: int) -> str:
@@ -80,37 +93,43 @@ def _set_up(job: tuple[str, str, str, Sequence[str], bool, int]) -> list[tuple[s
     done: list[tuple[str, str, int]] = []
     try:
         for name in names:
-            client.json("AdminCreateUser", create_user_body(pool_id, name))
-            client.json(
-                "AdminSetUserPassword",
-                {"UserPoolId": pool_id, "Username": name, "Password": PASSWORD, "Permanent": True},
-            )
+            add_user(client, pool_id, name)
             if totp:
-                done.append(_add_totp(client, client_id, name, window))
+                done.append(add_totp(client, client_id, name, window))
     finally:
         client.close()
     return done
 
 
-def _add_totp(client: Client, client_id: str, name: str, window: int) -> tuple[str, str, int]:
+def add_user(caller: Caller, pool_id: str, name: str) -> None:
+    """A user with `PASSWORD`, permanent (CONFIRMED)."""
+    caller.json("AdminCreateUser", create_user_body(pool_id, name))
+    caller.json(
+        "AdminSetUserPassword",
+        {"UserPoolId": pool_id, "Username": name, "Password": PASSWORD, "Permanent": True},
+    )
+
+
+def add_totp(caller: Caller, client_id: str, name: str, window: int) -> tuple[str, str, int]:
+    """Give a user a verified software token, preferred; its name, secret and the step used."""
     auth = {"USERNAME": name, "PASSWORD": PASSWORD}
-    signed_in = client.json(
+    signed_in = caller.json(
         "InitiateAuth", {"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": auth}
     )
     token = signed_in["AuthenticationResult"]["AccessToken"]
-    secret = client.json("AssociateSoftwareToken", {"AccessToken": token})["SecretCode"]
+    secret = caller.json("AssociateSoftwareToken", {"AccessToken": token})["SecretCode"]
     for attempt in (1, 2):
         step = _verify_step() if window else int(time.time() // STEP_SECONDS)
         code = totp_of(secret).at(step * STEP_SECONDS)
         try:
-            client.json("VerifySoftwareToken", {"AccessToken": token, "UserCode": code})
+            caller.json("VerifySoftwareToken", {"AccessToken": token, "UserCode": code})
             break
         except RuntimeError:
             # Without a step of tolerance (moto), a code made just before a step boundary and
             # checked just after it is refused: once more with a fresh code.
             if attempt == 2 or window:
                 raise
-    client.json(
+    caller.json(
         "SetUserMFAPreference",
         {"AccessToken": token, "SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": True}},
     )

@@ -78,24 +78,6 @@ class _Loop:
         self.server.engine.dispose()
 
 
-def _pool(loop: _Loop, *, mfa: bool) -> tuple[str, str]:
-    pool_id = loop.json("CreateUserPool", {"PoolName": "inprocess"})["UserPool"]["Id"]
-    if mfa:
-        loop.json(
-            "SetUserPoolMfaConfig",
-            {
-                "UserPoolId": pool_id,
-                "SoftwareTokenMfaConfiguration": {"Enabled": True},
-                "MfaConfiguration": "OPTIONAL",
-            },
-        )
-    flows = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-    client = loop.json(
-        "CreateUserPoolClient", {"UserPoolId": pool_id, "ClientName": "inprocess", "ExplicitAuthFlows": flows}
-    )
-    return pool_id, client["UserPoolClient"]["ClientId"]
-
-
 def _sign_in_body(client_id: str, username: str) -> bytes:
     auth = {"USERNAME": username, "PASSWORD": fixtures.PASSWORD}
     return json.dumps(
@@ -106,11 +88,7 @@ def _sign_in_body(client_id: str, username: str) -> bytes:
 def _users(loop: _Loop, pool_id: str, prefix: str) -> list[str]:
     names = [fixtures.user_name(prefix, n) for n in range(USERS)]
     for name in names:
-        loop.json("AdminCreateUser", fixtures.create_user_body(pool_id, name))
-        loop.json(
-            "AdminSetUserPassword",
-            {"UserPoolId": pool_id, "Username": name, "Password": fixtures.PASSWORD, "Permanent": True},
-        )
+        fixtures.add_user(loop, pool_id, name)
     return names
 
 
@@ -126,7 +104,7 @@ def _timed(loop: _Loop, seconds: float, one: Callable[[int], None]) -> float:
 
 
 def _password(loop: _Loop, seconds: float) -> float:
-    pool_id, client_id = _pool(loop, mfa=False)
+    pool_id, client_id = fixtures.add_pool(loop, "inprocess", mfa=False)
     bodies = [_sign_in_body(client_id, name) for name in _users(loop, pool_id, "pw")]
     return _timed(loop, seconds, lambda n: _check(loop.call("InitiateAuth", bodies[n % USERS])))
 
@@ -135,24 +113,9 @@ def _totp(loop: _Loop, seconds: float) -> float:
     """Each user signs in once a time step (the server refuses a step used twice): the clock
     moves one step on every round of the users. Working out the code is the client's part and
     is not counted."""
-    pool_id, client_id = _pool(loop, mfa=True)
+    pool_id, client_id = fixtures.add_pool(loop, "inprocess", mfa=True)
     names = _users(loop, pool_id, "mfa")
-    secrets = []
-    for name in names:
-        auth = {"USERNAME": name, "PASSWORD": fixtures.PASSWORD}
-        signed_in = loop.json(
-            "InitiateAuth", {"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": auth}
-        )
-        token = signed_in["AuthenticationResult"]["AccessToken"]
-        secret = loop.json("AssociateSoftwareToken", {"AccessToken": token})["SecretCode"]
-        loop.json(
-            "VerifySoftwareToken", {"AccessToken": token, "UserCode": totp.code_at(secret, loop.clock.now())}
-        )
-        loop.json(
-            "SetUserMFAPreference",
-            {"AccessToken": token, "SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": True}},
-        )
-        secrets.append(secret)
+    secrets = [fixtures.add_totp(loop, client_id, name, window=1)[1] for name in names]
     firsts = [_sign_in_body(client_id, name) for name in names]
 
     def one(n: int) -> None:
@@ -174,7 +137,7 @@ def _totp(loop: _Loop, seconds: float) -> float:
 
 
 def _create(loop: _Loop, seconds: float) -> float:
-    pool_id, _ = _pool(loop, mfa=False)
+    pool_id, _ = fixtures.add_pool(loop, "inprocess", mfa=False)
     made = iter(range(10**9))  # a new name every call, warm-up included
 
     def one(_: int) -> None:
