@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from loadgen import STEP_SECONDS, Client, TotpUser, totp_of
+from loadgen import STEP_SECONDS, Client, TotpUser, password_auth, totp_of
 from peers import Engine
 
 PASSWORD = "Bench-Horse-1"  # noqa: S105  (the benchmark users' password)
@@ -112,10 +112,7 @@ def add_user(caller: Caller, pool_id: str, name: str) -> None:
 
 def add_totp(caller: Caller, client_id: str, name: str, window: int) -> tuple[str, str, int]:
     """Give a user a verified software token, preferred; its name, secret and the step used."""
-    auth = {"USERNAME": name, "PASSWORD": PASSWORD}
-    signed_in = caller.json(
-        "InitiateAuth", {"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": auth}
-    )
+    signed_in = caller.json("InitiateAuth", password_auth(client_id, name, PASSWORD))
     token = signed_in["AuthenticationResult"]["AccessToken"]
     secret = caller.json("AssociateSoftwareToken", {"AccessToken": token})["SecretCode"]
     for attempt in (1, 2):

@@ -12,6 +12,7 @@ Measured in a forked child, so the parent keeps no engine or database.
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 import os
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import fixtures
+from loadgen import password_auth, totp_answer
 
 from userpool.api import dispatch
 from userpool.clock import ShiftedClock
@@ -79,10 +81,7 @@ class _Loop:
 
 
 def _sign_in_body(client_id: str, username: str) -> bytes:
-    auth = {"USERNAME": username, "PASSWORD": fixtures.PASSWORD}
-    return json.dumps(
-        {"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": auth}
-    ).encode()
+    return json.dumps(password_auth(client_id, username, fixtures.PASSWORD)).encode()
 
 
 def _users(loop: _Loop, pool_id: str, prefix: str) -> list[str]:
@@ -124,13 +123,7 @@ def _totp(loop: _Loop, seconds: float) -> float:
             loop.clock.advance(30)
         code = totp.code_at(secrets[index], loop.clock.now())
         challenge = json.loads(loop.call("InitiateAuth", firsts[index]))
-        responses = {"USERNAME": names[index], "SOFTWARE_TOKEN_MFA_CODE": code}
-        answer = {
-            "ClientId": client_id,
-            "ChallengeName": "SOFTWARE_TOKEN_MFA",
-            "Session": challenge["Session"],
-            "ChallengeResponses": responses,
-        }
+        answer = totp_answer(client_id, challenge["Session"], names[index], code)
         _check(loop.call("RespondToAuthChallenge", json.dumps(answer).encode()))
 
     return _timed(loop, seconds, one)
@@ -138,7 +131,7 @@ def _totp(loop: _Loop, seconds: float) -> float:
 
 def _create(loop: _Loop, seconds: float) -> float:
     pool_id, _ = fixtures.add_pool(loop, "inprocess", mfa=False)
-    made = iter(range(10**9))  # a new name every call, warm-up included
+    made = itertools.count()  # a new name every call, warm-up included
 
     def one(_: int) -> None:
         body = fixtures.create_user_body(pool_id, fixtures.user_name("list", next(made)))

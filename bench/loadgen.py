@@ -28,6 +28,22 @@ AUTHORIZATION = (
 STEP_SECONDS = 30
 
 
+def password_auth(client_id: str, username: str, password: str) -> dict[str, Any]:
+    """InitiateAuth's request for a USER_PASSWORD_AUTH sign-in."""
+    auth = {"USERNAME": username, "PASSWORD": password}
+    return {"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": auth}
+
+
+def totp_answer(client_id: str, session: str, username: str, code: str) -> dict[str, Any]:
+    """RespondToAuthChallenge's request answering SOFTWARE_TOKEN_MFA with `code`."""
+    return {
+        "ClientId": client_id,
+        "ChallengeName": "SOFTWARE_TOKEN_MFA",
+        "Session": session,
+        "ChallengeResponses": {"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": code},
+    }
+
+
 class Client:
     """One keep-alive HTTP/1.1 connection speaking JSON 1.1 over a plain socket; reconnects when
     the server closes it (moto's server answers HTTP/1.0 and closes after every reply).
@@ -296,23 +312,14 @@ class TotpSignIns:
         return None
 
     def _sign_in(self, client: Client, username: str, code: str) -> str | None:
-        first = {
-            "ClientId": self.client_id,
-            "AuthFlow": "USER_PASSWORD_AUTH",
-            "AuthParameters": {"USERNAME": username, "PASSWORD": self.password},
-        }
+        first = password_auth(self.client_id, username, self.password)
         status, data = client.call("InitiateAuth", json.dumps(first).encode())
         if status != 200:
             return f"InitiateAuth {status} {data[:300]!r}"
         challenge = json.loads(data)
         if challenge.get("ChallengeName") != "SOFTWARE_TOKEN_MFA":
             return f"InitiateAuth answered {data[:300]!r}"
-        second = {
-            "ClientId": self.client_id,
-            "ChallengeName": "SOFTWARE_TOKEN_MFA",
-            "Session": challenge["Session"],
-            "ChallengeResponses": {"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": code},
-        }
+        second = totp_answer(self.client_id, challenge["Session"], username, code)
         status, data = client.call("RespondToAuthChallenge", json.dumps(second).encode())
         if status != 200 or b"AccessToken" not in data:
             return f"RespondToAuthChallenge {status} {data[:300]!r}"

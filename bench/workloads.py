@@ -63,12 +63,7 @@ def row_of(name: str, running: Running, result: Result, before: Usage, after: Us
 
 
 def _sign_in_body(client_id: str, username: str) -> tuple[str, bytes]:
-    body = {
-        "ClientId": client_id,
-        "AuthFlow": "USER_PASSWORD_AUTH",
-        "AuthParameters": {"USERNAME": username, "PASSWORD": fixtures.PASSWORD},
-    }
-    return "InitiateAuth", json.dumps(body).encode()
+    return "InitiateAuth", json.dumps(loadgen.password_auth(client_id, username, fixtures.PASSWORD)).encode()
 
 
 def password_sign_ins(running: Running, pool: fixtures.SignInPool, clients: int, seconds: float) -> Row:
