@@ -9,8 +9,9 @@ Run from the repository root with the project's venv:
 It installs the peers on first use (moto[server] into bench/.venv, cognito-local into
 bench/node_modules), starts every server itself on 127.0.0.1, drives it from separate
 load-generating processes (raw JSON 1.1 over keep-alive HTTP), stops it, and prints one table
-with each userpool figure as a ratio to the peers, the crypto floor, and the issue's targets
-(beside a missed one, what the operation costs alone, in-process: bench/inprocess.py).
+with each userpool figure as a ratio to the peers, the crypto floor, and the issue's targets,
+each 5x-moto target on the median of `--rounds` rounds (beside a missed one, what the operation
+costs alone, in-process: bench/inprocess.py).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Plan:
     create_users: int
     create_seconds: float
     soak: int  # consecutive sign-ins of the memory check (userpool/sqlite only)
+    rounds: int  # measurements of each target's step on userpool/sqlite and moto, the table's first
     workers: int  # userpool server processes
     clients: tuple[int, ...]
 
@@ -65,6 +67,7 @@ def plan_of(args: argparse.Namespace) -> Plan:
         create_users=args.create_users or (1000 if quick else 5000),
         create_seconds=30.0 if quick else 120.0,
         soak=args.soak if args.soak is not None else (0 if quick else 100_000),
+        rounds=args.rounds or (1 if quick else 3),
         workers=args.workers,
         clients=(1, 4),
     )
@@ -83,13 +86,15 @@ class Live:
 
 def run_interleaved(
     engines: list[Engine], plan: Plan, selected: set[str]
-) -> tuple[list[Row], list[str], dict[str, list[float]]]:
+) -> tuple[list[Row], list[Row], list[str], dict[str, list[float]]]:
     """Every engine is started at once, and each measured step runs on one engine after the
     other. A machine whose speed drifts during the run (a shared one does) then shifts every
     engine's figure for a step alike, and the ratios compare like with like. The idle servers
-    wait in between (userpool's once-a-second WAL checkpoint is all they do). Returns the rows,
-    notes, and each userpool engine's seconds to ready on the database the run filled."""
+    wait in between (userpool's once-a-second WAL checkpoint is all they do). Returns the
+    table's rows, the rows of the targets' further rounds (`_rounds`), the notes, and each
+    userpool engine's seconds to ready on the database the run filled."""
     rows: list[Row] = []
+    again: list[Row] = []
     notes: list[str] = []
     ready: dict[str, list[float]] = {}
     with contextlib.ExitStack() as storage:
@@ -122,13 +127,48 @@ def run_interleaved(
                     _progress(rows[-1])
         if selected & {"create", "list"}:
             rows += _users(live, plan, selected)
+        again = _rounds(live, plan, selected)
         notes.append(f"load average at the end: {_loadavg()}")
         notes.append(_import_note("before restarting"))
         for one in live:
             one.server.close()
             if one.running.engine.kind == "userpool":
                 ready[one.running.engine.name] = _restarts(one, plan.workers)
-    return rows, notes, ready
+    return rows, again, notes, ready
+
+
+# The issue's 5x-moto targets: each step's rate over moto's, userpool on SQLite, at 4 clients.
+TARGETS = ("password sign-in, 4 clients", "TOTP-MFA sign-in, 4 clients", "AdminCreateUser, 4 clients")
+TARGET_ENGINES = ("userpool/sqlite", "moto")
+
+
+def _rounds(live: list[Live], plan: Plan, selected: set[str]) -> list[Row]:
+    """The targets' steps measured again, `plan.rounds - 1` times, on userpool/sqlite and moto in
+    turn. This machine's speed swings by a third within seconds, and a create step lasts three
+    seconds on userpool: one measurement moved a target's ratio by more than a fifth from one run
+    to the next. The targets are judged on the median ratio of the rounds. Each round signs in
+    to a new pool: userpool's TOTP users of the round before have used up the time steps that
+    the server would accept now."""
+    pair = [one for one in live if one.running.engine.name in TARGET_ENGINES]
+    if len(pair) < len(TARGET_ENGINES):
+        return []
+    clients = max(plan.clients)
+    rows: list[Row] = []
+    for _ in range(plan.rounds - 1):
+        pools = {}
+        if selected & {"password", "totp"}:
+            pools = {one.running.engine.name: _sign_in_pool(one.running, plan, selected) for one in pair}
+        for name, step in (("password", wl.password_sign_ins), ("totp", wl.totp_sign_ins)):
+            if name in selected:
+                for one in pair:
+                    rows.append(step(one.running, pools[one.running.engine.name], clients, plan.seconds))
+                    _progress(rows[-1])
+        if "create" in selected:
+            for one in pair:
+                made = wl.admin_create_users(one.running, plan.create_users, clients, plan.create_seconds)
+                rows.append(made[0])
+                _progress(rows[-1])
+    return rows
 
 
 # Starts on the database a run has filled: one start's time moves with the machine by a third.
@@ -214,11 +254,15 @@ def print_table(rows: list[Row]) -> None:
             f"{_ratio(row, rows, 'moto'):>6} "
             f"{_ratio(row, rows, 'cognito-local'):>8} {row.errors:6d}"
         )
+    print_notes(rows)
+
+
+def print_notes(rows: list[Row], where: str = "") -> None:
     for row in rows:
         for note in row.notes:
-            print(f"  note: {row.engine} / {row.workload}: {note}")
+            print(f"  note: {row.engine} / {row.workload}{where}: {note}")
         if row.first_error:
-            print(f"  first error: {row.engine} / {row.workload}: {row.first_error}")
+            print(f"  first error: {row.engine} / {row.workload}{where}: {row.first_error}")
 
 
 def print_markdown(rows: list[Row]) -> None:
@@ -311,28 +355,38 @@ def _budget(
 
 def print_targets(
     rows: list[Row],
+    again: list[Row],
     found: floor.Floor | None,
     alone: inprocess.Alone | None,
     ready: dict[str, list[float]],
     workers: int,
 ) -> None:
+    """Each 5x target on the median of its rounds' ratios (the table's step, then `again`'s in
+    order; each round measures userpool and moto one right after the other), p99 on its worst
+    round; beside a missed target, the first round's budget."""
     print("\ntargets (userpool/sqlite, 4 clients, against moto in this run):")
-    for workload in (
-        "password sign-in, 4 clients",
-        "TOTP-MFA sign-in, 4 clients",
-        "AdminCreateUser, 4 clients",
-    ):
-        ours = next((r for r in rows if r.engine == "userpool/sqlite" and r.workload == workload), None)
-        moto = next((r for r in rows if r.engine == "moto" and r.workload == workload), None)
-        if ours is None or moto is None or not moto.rate:
+    for workload in TARGETS:
+        ours, moto = (
+            [r for r in rows + again if r.engine == engine and r.workload == workload]
+            for engine in TARGET_ENGINES
+        )
+        ratios = [mine.rate / peer.rate for mine, peer in zip(ours, moto, strict=False) if peer.rate]
+        if not ratios:
             continue
-        ratio = ours.rate / moto.rate
-        line = f"  {workload:30} {ratio:5.1f}x moto (>= 5x: {'met' if ratio >= 5 else 'MISSED'})"
+        ratio = statistics.median(ratios)
+        rounds = (
+            ""
+            if len(ratios) == 1
+            else (f", median of {len(ratios)} rounds: " + " / ".join(f"{each:.1f}x" for each in ratios))
+        )
+        line = f"  {workload:30} {ratio:5.1f}x moto (>= 5x: {'met' if ratio >= 5 else 'MISSED'}){rounds}"
         if "sign-in" in workload:
-            line += f"; p99 {ours.p99:.1f} ms (< 25 ms: {'met' if ours.p99 < 25 else 'MISSED'})"
+            p99 = max(mine.p99 for mine in ours)
+            worst = "" if len(ours) == 1 else " at worst"
+            line += f"; p99{worst} {p99:.1f} ms (< 25 ms: {'met' if p99 < 25 else 'MISSED'})"
         print(line)
         if ratio < 5:
-            print(_budget(ours, moto, rows, found, alone))
+            print(_budget(ours[0], moto[0], rows, found, alone))
     for name, times in ready.items():  # every userpool engine
         median = statistics.median(times)
         each = " / ".join(f"{seconds:.2f}" for seconds in times)
@@ -358,6 +412,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--totp-users", type=int, default=None, help="TOTP users for userpool")
     parser.add_argument("--create-users", type=int, default=None, help="users AdminCreateUser makes")
     parser.add_argument("--soak", type=int, default=None, help="sign-ins of the memory check (0: none)")
+    parser.add_argument(
+        "--rounds", type=int, default=None, help="rounds of each 5x target's step (default 3, quick 1)"
+    )
     parser.add_argument(
         "--no-floor", action="store_true", help="skip the crypto floor and the in-process costs"
     )
@@ -420,14 +477,15 @@ def main(argv: list[str] | None = None) -> int:
         if ENGINES[n].kind in skipped
     ]
     with _section(", ".join(engine.name for engine in engines) + ", step by step"):
-        rows, run_notes, ready = run_interleaved(engines, plan, selected)
+        rows, again, run_notes, ready = run_interleaved(engines, plan, selected)
     notes += run_notes
     print()
     print_table(rows)
+    print_notes(again, " (a further round)")
     for note in notes:
         print(f"  {note}")
     print_floor(found, rows)
-    print_targets(rows, found, alone, ready, plan.workers)
+    print_targets(rows, again, found, alone, ready, plan.workers)
     print_markdown(rows)
     return 0
 
