@@ -28,7 +28,7 @@ from userpool.ops.import_rows import FAILED, Rejected, Rules, check_row, header_
 from userpool.settings import Settings
 from userpool.store import imports as store
 from userpool.store import pools
-from userpool.store.db import transaction
+from userpool.store.db import is_postgres, transaction
 from userpool.store.imports import ImportJob
 from userpool.store.users import User
 
@@ -85,8 +85,9 @@ def _check_line(ctx: Context, rules: Rules, line: Line) -> User | Rejected:
 def _checked_batches(
     run: Runner, rules: Rules, found: Iterator[Line]
 ) -> Generator[list[Checked], None, None]:
-    """Batches of lines, each checked alone. check_row reads no table (only the clock), so this
-    runs ahead in a thread of its own; the connection of its Context is never used."""
+    """Batches of lines, each checked alone. check_row reads no table (only the clock), so on
+    PostgreSQL this runs ahead in a thread of its own (`_ahead`); the connection of its Context
+    is never used."""
     with run.engine.connect() as unused:
         ctx = run.context(unused)
         for batch in _batches(found, run.batch_size):
@@ -182,7 +183,7 @@ def run_job(run: Runner) -> ImportJob | None:
         rules = Rules.of(pool, columns)
         start = max(job.done_bytes, header_end)
         found = source.lines(run.engine, job, start, max(job.done_line + 1, 2))
-        ahead = source.Prefetch(_checked_batches(run, rules, found))
+        ahead = _ahead(run, _checked_batches(run, rules, found))
         try:
             if not _run_batches(run, rules, ahead):
                 return _current(run)
@@ -191,6 +192,17 @@ def run_job(run: Runner) -> ImportJob | None:
     except JobFailed as err:
         return finish(run, "Failed", str(err))
     return finish(run, None, None)
+
+
+def _ahead(
+    run: Runner, batches: Generator[list[Checked], None, None]
+) -> Generator[list[Checked], None, None] | source.Prefetch[list[Checked]]:
+    """The checked batches, checked ahead in a thread where the database is another process:
+    PostgreSQL's inserts wait on its server, and the checks fill those waits. SQLite's inserts
+    are this process's own work, and there the thread's hand-offs of the interpreter lock cost
+    more than the overlap won (500,000 users: 44.3 / 45.8 s checked in line against 48.1-50.3 s
+    ahead; on PostgreSQL 52.9 / 54.9 s in line against 50.5 / 52.6 s ahead)."""
+    return source.Prefetch(batches) if is_postgres(run.engine) else batches
 
 
 def _run_batches(run: Runner, rules: Rules, batches: Iterable[list[Checked]]) -> bool:
