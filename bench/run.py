@@ -146,13 +146,13 @@ ROUND_TOTP_SCALE = 2
 
 def _rounds(live: list[Live], plan: Plan, selected: set[str]) -> list[Row]:
     """The targets' steps measured again, `plan.rounds - 1` times, on userpool/sqlite and moto in
-    turn. This machine's speed swings by a third within seconds, and a create step lasts three
-    seconds on userpool: one measurement moved a target's ratio by more than a fifth from one run
-    to the next. The targets are judged on the median ratio of the rounds. Each round signs in
-    to a new pool: userpool's TOTP users of the round before have used up the time steps that
-    the server would accept now. Its TOTP users are twice as many as the first round's: there
-    the 1-client step runs first and the 4-client one a time step later, so that fresh users,
-    good for two sign-ins at first and one more each time step, cover it."""
+    turn. A shared machine's speed swings by a third within seconds (session 13's did), and a
+    create step lasts three seconds on userpool: one measurement moved a target's ratio by more
+    than a fifth from one run to the next. The targets are judged on the median ratio of the
+    rounds. Each round signs in to a new pool: userpool's TOTP users of the round before have
+    used up the time steps that the server would accept now. Its TOTP users are twice as many as
+    the first round's: there the 1-client step runs first and the 4-client one a time step later,
+    so that fresh users, good for two sign-ins at first and one more each time step, cover it."""
     pair = [one for one in live if one.running.engine.name in TARGET_ENGINES]
     if len(pair) < len(TARGET_ENGINES):
         return []
