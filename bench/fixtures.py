@@ -6,6 +6,7 @@ connection (`loadgen.Client`), or bench/inprocess.py's loop calling `dispatch.in
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import time
 from collections.abc import Sequence
@@ -64,6 +65,11 @@ def add_pool(caller: Caller, name: str, *, mfa: bool) -> tuple[str, str]:
 
 def user_name(prefix: str, number: int) -> str:
     return f"{prefix}{number:06d}"
+
+
+def sign_in_body(client_id: str, username: str) -> bytes:
+    """The encoded InitiateAuth request of a benchmark user's password sign-in."""
+    return json.dumps(password_auth(client_id, username, PASSWORD)).encode()
 
 
 def create_user_body(pool_id: str, username: str) -> dict[str, object]:

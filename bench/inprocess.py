@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import fixtures
-from loadgen import password_auth, totp_answer
+from loadgen import totp_answer
 
 from userpool.api import dispatch
 from userpool.clock import ShiftedClock
@@ -80,10 +80,6 @@ class _Loop:
         self.server.engine.dispose()
 
 
-def _sign_in_body(client_id: str, username: str) -> bytes:
-    return json.dumps(password_auth(client_id, username, fixtures.PASSWORD)).encode()
-
-
 def _users(loop: _Loop, pool_id: str, prefix: str) -> list[str]:
     names = [fixtures.user_name(prefix, n) for n in range(USERS)]
     for name in names:
@@ -104,7 +100,7 @@ def _timed(loop: _Loop, seconds: float, one: Callable[[int], None]) -> float:
 
 def _password(loop: _Loop, seconds: float) -> float:
     pool_id, client_id = fixtures.add_pool(loop, "inprocess", mfa=False)
-    bodies = [_sign_in_body(client_id, name) for name in _users(loop, pool_id, "pw")]
+    bodies = [fixtures.sign_in_body(client_id, name) for name in _users(loop, pool_id, "pw")]
     return _timed(loop, seconds, lambda n: _check(loop.call("InitiateAuth", bodies[n % USERS])))
 
 
@@ -115,7 +111,7 @@ def _totp(loop: _Loop, seconds: float) -> float:
     pool_id, client_id = fixtures.add_pool(loop, "inprocess", mfa=True)
     names = _users(loop, pool_id, "mfa")
     secrets = [fixtures.add_totp(loop, client_id, name, window=1)[1] for name in names]
-    firsts = [_sign_in_body(client_id, name) for name in names]
+    firsts = [fixtures.sign_in_body(client_id, name) for name in names]
 
     def one(n: int) -> None:
         index = n % USERS

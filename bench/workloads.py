@@ -63,7 +63,7 @@ def row_of(name: str, running: Running, result: Result, before: Usage, after: Us
 
 
 def _sign_in_body(client_id: str, username: str) -> tuple[str, bytes]:
-    return "InitiateAuth", json.dumps(loadgen.password_auth(client_id, username, fixtures.PASSWORD)).encode()
+    return "InitiateAuth", fixtures.sign_in_body(client_id, username)
 
 
 def password_sign_ins(running: Running, pool: fixtures.SignInPool, clients: int, seconds: float) -> Row:
