@@ -26,6 +26,7 @@ AUTHORIZATION = (
     "SignedHeaders=host;x-amz-target, Signature=" + "0" * 64
 )
 STEP_SECONDS = 30
+WAIT_SECONDS = 0.05  # a TOTP client's sleep when every user has used every step the server accepts
 
 
 def password_auth(client_id: str, username: str, password: str) -> dict[str, Any]:
@@ -283,7 +284,7 @@ class TotpSignIns:
             picked = self._next(last, index)
             if picked is None:
                 waits += 1
-                time.sleep(0.05)  # every user has used every step the server accepts now
+                time.sleep(WAIT_SECONDS)
                 continue
             index, step = picked
             last[index] = step
