@@ -62,7 +62,7 @@ def plan_of(args: argparse.Namespace) -> Plan:
     return Plan(
         seconds=args.seconds or (3.0 if quick else 8.0),
         password_users=50,
-        totp_users=args.totp_users or (3000 if quick else 8000),
+        totp_users=args.totp_users or (3000 if quick else 10000),
         peer_totp_users=50 if quick else 200,
         create_users=args.create_users or (1000 if quick else 5000),
         create_seconds=30.0 if quick else 120.0,
