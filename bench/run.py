@@ -191,10 +191,11 @@ def _progress(row: Row) -> None:
 
 
 def _sign_in_pool(running: Running, plan: Plan, selected: set[str]) -> fixtures.SignInPool:
-    """A pool of password and TOTP users."""
+    """A pool of password and TOTP users: `plan.totp_users` of them where the server refuses a time
+    step used twice (userpool), a few where any user signs in again at once (the peers)."""
     engine = running.engine
-    many = engine.replay_protected
-    totp_users = (plan.totp_users if many else plan.peer_totp_users) if "totp" in selected else 0
+    each = plan.totp_users if engine.replay_protected else plan.peer_totp_users
+    totp_users = each if "totp" in selected else 0
     started = time.perf_counter()
     pool = fixtures.sign_in_pool(
         running.url, engine, password_users=plan.password_users, totp_users=totp_users
