@@ -7,6 +7,10 @@ Run from the repository root:  .venv/bin/python bench/startup.py [--runs 5] [--s
 2. Against one server: a pool, a client and a user, then InitiateAuth USER_PASSWORD_AUTH from 1
    and from 4 client threads for a few seconds each, printing sign-ins/s and p50/p99 latency.
    The load generator is plain httpx speaking JSON 1.1 (no boto3) so it stays light.
+3. New pools, as a test suite makes them (`--pools`, default 10): each pool's creation with its
+   client and user, its first sign-in and the median of its next nine, each pool over one
+   keep-alive connection (so all of a pool's sign-ins reach the same worker process). A worker
+   loads a pool's two signing keys at that pool's first sign-in there.
 """
 
 from __future__ import annotations
@@ -107,10 +111,10 @@ def checked(http: httpx.Client, url: str, operation: str, body: dict[str, Any]) 
     return found
 
 
-def set_up(url: str) -> str:
+def set_up(url: str, name: str = "bench") -> str:
     """One pool, one client allowing password sign-in, one confirmed user; returns the client id."""
     with httpx.Client(timeout=30) as http:
-        pool_id = checked(http, url, "CreateUserPool", {"PoolName": "bench"})["UserPool"]["Id"]
+        pool_id = checked(http, url, "CreateUserPool", {"PoolName": name})["UserPool"]["Id"]
         client = checked(
             http,
             url,
@@ -144,11 +148,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def measure_sign_ins(url: str, client_id: str, threads: int, seconds: float) -> None:
-    body = {
-        "ClientId": client_id,
-        "AuthFlow": "USER_PASSWORD_AUTH",
-        "AuthParameters": {"USERNAME": "bench", "PASSWORD": PASSWORD},
-    }
+    body = sign_in_body(client_id)
     latencies: list[float] = []  # list.append is atomic under the GIL
     errors: list[str] = []
     started = time.perf_counter()
@@ -174,6 +174,36 @@ def measure_sign_ins(url: str, client_id: str, threads: int, seconds: float) -> 
         print(f"    first error: {errors[0]}")
 
 
+def sign_in_body(client_id: str) -> dict[str, Any]:
+    auth = {"USERNAME": "bench", "PASSWORD": PASSWORD}
+    return {"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": auth}
+
+
+def measure_new_pools(url: str, pools: int) -> None:
+    created: list[float] = []
+    first: list[float] = []
+    later: list[float] = []
+    for number in range(pools):
+        started = time.perf_counter()
+        client_id = set_up(url, f"bench-{number}")
+        created.append(time.perf_counter() - started)
+        with httpx.Client(timeout=30) as http:
+            took = []
+            for _ in range(10):
+                started = time.perf_counter()
+                reply = call(http, url, "InitiateAuth", sign_in_body(client_id))
+                took.append(time.perf_counter() - started)
+                if reply.status_code != 200:
+                    raise RuntimeError(f"InitiateAuth failed: {reply.status_code} {reply.text[:300]}")
+        first.append(took[0])
+        later.append(statistics.median(took[1:]))
+    print(
+        f"  a pool with its client and user: median {1000 * statistics.median(created):.1f} ms; "
+        f"its first sign-in: median {1000 * statistics.median(first):.1f} ms, "
+        f"max {1000 * max(first):.1f} ms; the next nine: median {1000 * statistics.median(later):.1f} ms"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -185,6 +215,7 @@ def main() -> int:
     parser.add_argument(
         "--threads", default="1,4", help="client thread counts, comma-separated (default 1,4)"
     )
+    parser.add_argument("--pools", type=int, default=10, help="new pools to time (default 10)")
     args = parser.parse_args()
     compile_sources()
     print(f"start-up, {args.runs} runs, each on a fresh SQLite file:")
@@ -194,6 +225,8 @@ def main() -> int:
         client_id = set_up(url)
         for threads in (int(n) for n in args.threads.split(",")):
             measure_sign_ins(url, client_id, threads, args.seconds)
+        print(f"new pools, {args.pools} of them, SQLite:")
+        measure_new_pools(url, args.pools)
     return 0
 
 
