@@ -58,3 +58,15 @@ def test_health_and_well_known(running: Running, idp: Any) -> None:
     other = httpx.get(f"{running.url}/{other_id}/.well-known/jwks.json").json()["keys"]
     assert len(keys) == 2
     assert {k["kid"] for k in keys}.isdisjoint({k["kid"] for k in other})  # no key shared between pools
+
+
+def test_pools_made_in_a_row_have_keys_of_their_own(running: Running, idp: Any) -> None:
+    # More pools than the keys made ahead of CreateUserPool (crypto.keys.KeyReserve), so some take
+    # keys made ahead and some keys made on the spot.
+    kids = []
+    for number in range(6):
+        pool_id = idp.create_user_pool(PoolName=f"row-{number}")["UserPool"]["Id"]
+        keys = httpx.get(f"{running.url}/{pool_id}/.well-known/jwks.json").json()["keys"]
+        kids += [k["kid"] for k in keys]
+    assert len(kids) == 12
+    assert len(set(kids)) == 12

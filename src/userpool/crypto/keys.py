@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import os
+import threading
 from collections.abc import Iterable
 
 from cryptography.hazmat.primitives import serialization
@@ -22,6 +24,7 @@ __all__ = [
     "load_private",
     "new_rsa_private_pem",
     "public_key_for",
+    "take_private_pem",
     "verifier_for",
 ]
 
@@ -42,6 +45,61 @@ def new_rsa_private_pem() -> bytes:
         format=serialization.PrivateFormat.PKCS8,
         encryption_algorithm=serialization.NoEncryption(),
     )
+
+
+class KeyReserve:
+    """New keys made ahead of need, in a thread of their own, so that CreateUserPool does not wait
+    for its two: making one took 30-60 ms of CPU (bench/startup.py), which `cryptography` spends
+    without holding the interpreter lock, so the event loop goes on serving meanwhile.
+
+    Nothing is made before the first key is taken, so a server that creates no pool makes none;
+    after each take the thread fills the reserve back up to `size` and ends. Each key is handed
+    out once. A forked child starts empty: keys made before a fork would be in both processes."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._ready: list[bytes] = []
+        self._lock = threading.Lock()
+        self._filling = False
+        os.register_at_fork(after_in_child=self._forget)
+
+    def take(self) -> bytes:
+        """A key made ahead if one is ready, else one made now; either way the reserve refills."""
+        with self._lock:
+            pem = self._ready.pop() if self._ready else None
+            if not self._filling:
+                self._filling = True
+                threading.Thread(target=self._fill, name="userpool-keys", daemon=True).start()
+        return pem if pem is not None else new_rsa_private_pem()
+
+    def ready(self) -> int:
+        with self._lock:
+            return len(self._ready)
+
+    def _fill(self) -> None:
+        while True:
+            with self._lock:
+                if len(self._ready) >= self.size:
+                    self._filling = False
+                    return
+            pem = new_rsa_private_pem()
+            with self._lock:
+                self._ready.append(pem)
+
+    def _forget(self) -> None:
+        self._ready = []
+        self._lock = threading.Lock()
+        self._filling = False
+
+
+#: Two pools' keys: a test suite making a pool per test finds them ready.
+_RESERVE = KeyReserve(size=4)
+
+
+def take_private_pem() -> bytes:
+    """A new RSA-2048 private key as :func:`new_rsa_private_pem` makes it, made ahead of the call
+    when it can be (see `KeyReserve`); never handed out twice."""
+    return _RESERVE.take()
 
 
 @functools.lru_cache(maxsize=512)

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from userpool.api.context import Context
 from userpool.api.dispatch import operation
 from userpool.api.errors import invalid_parameter
-from userpool.crypto.keys import new_rsa_private_pem
+from userpool.crypto.keys import take_private_pem
 from userpool.domain.attributes import add_custom, build_schema
 from userpool.domain.ids import new_pool_id
 from userpool.domain.mfa import MFA_STATE, Switches, apply_pool_settings
@@ -179,8 +179,8 @@ def create_user_pool(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         region=ctx.caller_region,
         name=params["PoolName"],
         config=_settings(params, None, ctx.settings.switches),
-        id_key_pem=new_rsa_private_pem().decode(),
-        access_key_pem=new_rsa_private_pem().decode(),
+        id_key_pem=take_private_pem().decode(),
+        access_key_pem=take_private_pem().decode(),
         created_at=now,
         modified_at=now,
     )
