@@ -241,12 +241,21 @@ def _database(engine: Engine, tmp: str) -> Iterator[str]:
 
 
 def describe_machine() -> str:
+    """Cores, memory and the CPU: its model, its family (VMs often give a generic model name) and
+    whether it has AVX-512 IFMA, which OpenSSL's RSA-2048 signing uses where present (session 15:
+    its IFMA routine was 38% of a worker's CPU in password sign-ins, `bench/profile.py`)."""
     cores = os.cpu_count() or 0
     memory = os.sysconf("SC_PHYS_PAGES") * PAGE_SIZE / 2**30
-    model = ""
+    fields: dict[str, str] = {}
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return json.dumps({"cores": cores, "memory_gib": round(memory, 1), "cpu": model})
+            key, _, value = line.partition(":")
+            if not key.strip():
+                break  # the first processor's fields end at a blank line
+            fields.setdefault(key.strip(), value.strip())
+    cpu = {
+        "cpu": fields.get("model name", ""),
+        "cpu_family": fields.get("cpu family", ""),
+        "avx512ifma": "avx512ifma" in fields.get("flags", "").split(),
+    }
+    return json.dumps({"cores": cores, "memory_gib": round(memory, 1), **cpu})
