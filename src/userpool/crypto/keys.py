@@ -111,7 +111,7 @@ def load_private(pem: bytes) -> rsa.RSAPrivateKey:
     The key is not checked for consistency (``unsafe_skip_rsa_key_validation``): every key this
     is given was made by :func:`new_rsa_private_pem` and kept in userpool's own database, and the
     check (primality of the factors, among others) took 28 ms a key, so a pool's first sign-in in
-    each server process took 59 ms instead of 2 (bench/startup.py). A key spoilt in storage still
+    each server process took 59 ms instead of 3 (bench/startup.py). A key spoilt in storage still
     leaks nothing: OpenSSL checks each signature it computes by the factors against the public
     key and computes it again without them on a mismatch.
     """
