@@ -110,16 +110,19 @@ def process_tree(pid: int) -> list[int]:
 class Usage:
     cpu: float  # user + system seconds of the whole tree
     rss: int  # bytes, summed over the tree
+    system: float = 0.0  # the system (kernel) part of `cpu`
 
 
 def usage(pid: int) -> Usage:
-    cpu, rss = 0.0, 0
+    cpu = system = 0.0
+    rss = 0
     for member in process_tree(pid):
         with contextlib.suppress(OSError):
             fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
             cpu += (int(fields[11]) + int(fields[12])) / TICKS
+            system += int(fields[12]) / TICKS
             rss += int(fields[21]) * PAGE_SIZE
-    return Usage(cpu, rss)
+    return Usage(cpu, rss, system)
 
 
 # --- starting and stopping -----------------------------------------------------------------------

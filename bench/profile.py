@@ -16,8 +16,9 @@ runs the step (the same load generator) while two recorders watch every worker p
   and with what they call. Without `--gil`, py-spy's wall-clock samples also count a worker that
   is runnable but not running (pre-empted in the reply's `send` by the client it woke), and with
   it they leave out what runs without the lock (`cryptography` signs without it).
-It also prints the step's rate and the workers' user and system CPU a call. py-spy is installed
-into bench/.venv on first use unless the project's venv has it.
+It also prints the step's rate and the server's user and system CPU a sign-in or a user (from
+the step's own figures, bench/workloads.py). py-spy is installed into bench/.venv on first use
+unless the project's venv has it.
 """
 
 from __future__ import annotations
@@ -81,18 +82,10 @@ def _perf_works(directory: str) -> bool:
         return False
 
 
-def _cpu_ticks(pids: list[int]) -> tuple[int, int]:
-    """User and system clock ticks of `pids`, all threads (`/proc/PID/stat`)."""
-    user = system = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        user, system = user + int(fields[11]), system + int(fields[12])
-    return user, system
-
-
 @contextmanager
-def _recording(pids: list[int], directory: str, perf: bool) -> Iterator[None]:
-    """perf (when `perf`) and py-spy on `pids` while the block runs; stopped by SIGINT after it."""
+def _recording(pids: list[int], directory: str, perf: bool, py_spy: str) -> Iterator[None]:
+    """perf (when `perf`) and py-spy (at `py_spy`) on `pids` while the block runs; stopped by
+    SIGINT after it."""
     listed = ",".join(map(str, pids))
     recorders = []
     if perf:
@@ -100,7 +93,7 @@ def _recording(pids: list[int], directory: str, perf: bool) -> Iterator[None]:
         command += ["-o", f"{directory}/perf.data", "-p", listed]
         recorders.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     for pid in pids:
-        command = [_py_spy(), "record", "--gil", "--nonblocking", "--format", "raw"]
+        command = [py_spy, "record", "--gil", "--nonblocking", "--format", "raw"]
         command += ["--rate", str(PY_SPY_RATE), "--pid", str(pid), "-o", f"{directory}/spy-{pid}.txt"]
         recorders.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     time.sleep(1.0)  # both attach before the step starts
@@ -207,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     peers.compile_sources()
     with tempfile.TemporaryDirectory(prefix="userpool-profile-") as directory:
         perf = _perf_works(directory)
-        _py_spy()
+        py_spy = _py_spy()
         with (
             peers.storage(engine) as (workdir, db_url),
             peers.serve(engine, workdir, db_url, workers=args.workers) as running,
@@ -215,17 +208,14 @@ def main(argv: list[str] | None = None) -> int:
             step = _step(args, running)
             tree = peers.process_tree(running.pid)
             pids = tree[1:] or tree[:1]  # the workers, or the one process serving alone
-            before = _cpu_ticks(pids)
-            with _recording(pids, directory, perf):
+            with _recording(pids, directory, perf, py_spy):
                 row = step()
-            user, system = (after - was for after, was in zip(_cpu_ticks(pids), before, strict=True))
-        done = row.rate * row.wall
-        each = 1000 / os.sysconf("SC_CLK_TCK") / done  # ms a sign-in (both calls) or a user
+        each = 1000 / (row.rate * row.wall)  # ms a sign-in (both calls) or a user
         noun = "user" if args.workload == "create" else "sign-in"
         print(f"{row.workload}, {engine.name}, {args.workers} workers: {row.rate:,.0f} {row.unit}")
         print(
-            f"  the workers' CPU a {noun}: user {user * each:.3f} ms, system {system * each:.3f} ms "
-            "(recorded, so slower than bench/run.py's)"
+            f"  the server's CPU a {noun}: user {(row.cpu - row.system_cpu) * each:.3f} ms, "
+            f"system {row.system_cpu * each:.3f} ms (recorded, so slower than bench/run.py's)"
         )
         if row.errors:
             print(f"  {row.errors} errors; the first: {row.first_error}")

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from loadgen import password_auth
 from peers import compile_sources, free_port
 
 STARTUP_TARGET = 2.0
@@ -148,7 +149,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def measure_sign_ins(url: str, client_id: str, threads: int, seconds: float) -> None:
-    body = sign_in_body(client_id)
+    body = password_auth(client_id, "bench", PASSWORD)
     latencies: list[float] = []  # list.append is atomic under the GIL
     errors: list[str] = []
     started = time.perf_counter()
@@ -174,11 +175,6 @@ def measure_sign_ins(url: str, client_id: str, threads: int, seconds: float) -> 
         print(f"    first error: {errors[0]}")
 
 
-def sign_in_body(client_id: str) -> dict[str, Any]:
-    auth = {"USERNAME": "bench", "PASSWORD": PASSWORD}
-    return {"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": auth}
-
-
 def measure_new_pools(url: str, pools: int) -> None:
     created: list[float] = []
     first: list[float] = []
@@ -191,10 +187,8 @@ def measure_new_pools(url: str, pools: int) -> None:
             took = []
             for _ in range(10):
                 started = time.perf_counter()
-                reply = call(http, url, "InitiateAuth", sign_in_body(client_id))
+                checked(http, url, "InitiateAuth", password_auth(client_id, "bench", PASSWORD))
                 took.append(time.perf_counter() - started)
-                if reply.status_code != 200:
-                    raise RuntimeError(f"InitiateAuth failed: {reply.status_code} {reply.text[:300]}")
         first.append(took[0])
         later.append(statistics.median(took[1:]))
     print(

@@ -34,6 +34,7 @@ class Row:
     errors: int = 0
     first_error: str | None = None
     client_cpu: float = 0.0  # CPU seconds the load generator spent
+    system_cpu: float = 0.0  # the system (kernel) part of `cpu`
     notes: list[str] = field(default_factory=list)
     waited: float = 0.0  # seconds the clients waited for a TOTP user with a code the server accepts
 
@@ -54,6 +55,7 @@ def row_of(name: str, running: Running, result: Result, before: Usage, after: Us
         p50=result.percentile(0.50),
         p99=result.percentile(0.99),
         cpu=after.cpu - before.cpu,
+        system_cpu=after.system - before.system,
         wall=result.wall,
         rss_before=before.rss,
         rss_after=after.rss,
