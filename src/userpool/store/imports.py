@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from userpool.store.db import is_postgres, page_by_creation
 from userpool.store.tables import import_job_data, import_job_errors, import_jobs, user_attributes, users
-from userpool.store.users import User, value_key
+from userpool.store.users import User, stored_attributes, value_key
 
 CHUNK_SIZE = 1 << 20
 
@@ -250,7 +250,7 @@ def insert_users(conn: sa.Connection, new: Sequence[User]) -> list[int]:
     attribute_rows = [
         (i, name, u.pool_id, value, value_key(value), u.username_key, position)
         for i, u in zip(ids, new, strict=True)
-        for position, (name, value) in enumerate(u.attributes.items())
+        for position, name, value in stored_attributes(u)
     ]
     if is_postgres(conn.engine):
         _copy(conn, f"users ({_USER_COLUMNS})", user_rows)

@@ -80,12 +80,20 @@ def _row_revisions(op: Operations) -> None:
         op.create_index(f"ix_{table}_revision", table, ["id", "revision"])
 
 
+def _sub_in_users_row_only(op: Operations) -> None:
+    """Version 5: a user's `sub` is read from its users row alone (store/users.py
+    `stored_attributes`), so its `user_attributes` row goes: nothing reads it any longer, and
+    its random value cost every insert a page of the scan index."""
+    op.execute(sa.text("DELETE FROM user_attributes WHERE name = 'sub'"))
+
+
 # Version 1 is the schema in tables.py as first released. Append (version, step) pairs here when
 # tables.py changes.
 STEPS: list[tuple[int, Step]] = [
     (2, _filtered_pages_from_indexes),
     (3, _sealed_refresh_tokens),
     (4, _row_revisions),
+    (5, _sub_in_users_row_only),
 ]
 LATEST = max([1, *(v for v, _ in STEPS)])
 

@@ -87,6 +87,7 @@ users = sa.Table(
     sa.Index("ix_users_enabled", "pool_id", "enabled", "username_key"),
 )
 
+# A user's attributes but `sub`, which is `users.sub` (store/users.py `stored_attributes`).
 user_attributes = sa.Table(
     "user_attributes",
     metadata,

@@ -84,8 +84,15 @@ _ORIGINS = sa.Table(
 )
 
 
+def _back_to_version_4(engine: sa.Engine) -> None:
+    """Version 4's schema is version 5's; only its rows differ (a `sub` row among the attributes)."""
+    with engine.begin() as conn:
+        conn.execute(migrations.version_table.update().values(version=4))
+
+
 def _back_to_version_3(engine: sa.Engine) -> None:
     """Turn a new database into the schema version 3 had: pools and clients without revisions."""
+    _back_to_version_4(engine)
     with engine.begin() as conn:
         for table in ("pools", "clients"):
             conn.exec_driver_sql(f"DROP INDEX ix_{table}_revision")
@@ -275,3 +282,35 @@ def test_version_4_gives_pools_and_clients_revisions(engine: sa.Engine) -> None:
         again = pools.get_pool(conn, "us-east-1_mig")
     assert saved.revision != 0
     assert again == saved
+
+
+def test_version_5_keeps_sub_in_the_users_row_only(engine: sa.Engine) -> None:
+    migrations.migrate(engine)
+    _back_to_version_4(engine)
+    sub = "00000000-0000-4000-8000-000000000007"
+    with engine.begin() as conn:
+        _insert_pool(conn)
+        conn.execute(
+            tables.users.insert().values(
+                id=7, pool_id="us-east-1_mig", username="Zed", username_key="zed", sub=sub,
+                status="CONFIRMED", enabled=True, created_at=0.0, modified_at=0.0, mfa={},
+            )
+        )  # fmt: skip
+        # As versions up to 4 wrote a user: `sub` first among its attribute rows.
+        for position, (name, value) in enumerate((("sub", sub), ("email", "z@example.com"))):
+            conn.execute(
+                tables.user_attributes.insert().values(
+                    user_id=7, name=name, pool_id="us-east-1_mig", value=value, value_key=value,
+                    username_key="zed", position=position,
+                )
+            )  # fmt: skip
+    assert migrations.migrate(engine) == migrations.LATEST
+    with engine.connect() as conn:
+        names = conn.execute(sa.select(tables.user_attributes.c.name)).scalars().all()
+        user = users.get_by_id(conn, 7)
+        by_email = users.scan_users(
+            conn, users.UserScan("us-east-1_mig", attribute="email", prefix="z"), after=None, limit=60
+        )
+    assert names == ["email"]
+    assert user is not None and list(user.attributes.items()) == [("sub", sub), ("email", "z@example.com")]
+    assert [(u.username, u.attributes) for u, _, _ in by_email] == [("Zed", user.attributes)]
