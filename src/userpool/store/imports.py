@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from typing import IO, Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from userpool.store.db import is_postgres, page_by_creation
 from userpool.store.tables import import_job_data, import_job_errors, import_jobs, user_attributes, users
@@ -198,27 +199,28 @@ def list_outcomes(conn: sa.Connection, job_id: str, *, limit: int) -> list[tuple
 
 def existing_keys(conn: sa.Connection, pool_id: str, keys: Iterable[str]) -> set[str]:
     """Which of `keys` are username keys of the pool's users."""
-    wanted = list(set(keys))
-    found: set[str] = set()
-    for part in _parts(wanted):
-        query = sa.select(users.c.username_key).where(
-            users.c.pool_id == pool_id, users.c.username_key.in_(part)
-        )
-        found.update(str(r[0]) for r in conn.execute(query))
-    return found
+    return _held(conn, users.c.username_key, [users.c.pool_id == pool_id], keys)
 
 
 def attribute_holders(conn: sa.Connection, pool_id: str, name: str, value_keys: Iterable[str]) -> set[str]:
     """Which of the lower-cased `value_keys` some user of the pool has as attribute `name`."""
-    wanted = list(set(value_keys))
+    where = [user_attributes.c.pool_id == pool_id, user_attributes.c.name == name]
+    return _held(conn, user_attributes.c.value_key, where, value_keys)
+
+
+def _held(
+    conn: sa.Connection, column: sa.Column[str], where: list[sa.ColumnElement[bool]], values: Iterable[str]
+) -> set[str]:
+    """Which of `values` `column` holds in the rows `where` selects. PostgreSQL gets them as one
+    array (`= ANY`): as an IN list of 1,000 parameters each, parsing and planning the queries
+    took 29-37 µs an imported user, against 5-7 (100,000 users, in turn). SQLite has no arrays."""
+    wanted = list(set(values))
+    if is_postgres(conn.engine):
+        array = sa.bindparam("wanted", wanted, type_=postgresql.ARRAY(sa.String))
+        return {str(r[0]) for r in conn.execute(sa.select(column).where(*where, column == sa.any_(array)))}
     found: set[str] = set()
     for part in _parts(wanted):
-        query = sa.select(user_attributes.c.value_key).where(
-            user_attributes.c.pool_id == pool_id,
-            user_attributes.c.name == name,
-            user_attributes.c.value_key.in_(part),
-        )
-        found.update(str(r[0]) for r in conn.execute(query))
+        found.update(str(r[0]) for r in conn.execute(sa.select(column).where(*where, column.in_(part))))
     return found
 
 
