@@ -94,8 +94,11 @@ def stored_attributes(user: User) -> list[tuple[int, str, str]]:
 
 
 def _with_sub(row: Mapping[str, Any], stored: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """A user's attributes: `sub` from its users row, then its attribute rows in order."""
-    return {"sub": row["sub"], **dict(stored)}
+    """A user's attributes: `sub` from its users row, then its attribute rows in order (one dict
+    made, on every read of a user)."""
+    attributes = {"sub": row["sub"]}
+    attributes.update(stored)
+    return attributes
 
 
 def _attribute_rows(user: User) -> list[dict[str, Any]]:
