@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from userpool.store.prepared import Prepared
 from userpool.store.tables import group_members, groups, users
-from userpool.store.users import User, users_from_rows
+from userpool.store.users import User, dict_rows, users_from_rows
 
 
 @dataclass(frozen=True)
@@ -117,4 +117,4 @@ def members(conn: sa.Connection, pool_id: str, name: str, *, after: str | None, 
     )
     if after is not None:
         query = query.where(users.c.username_key > after)
-    return users_from_rows(conn, [dict(row) for row in conn.execute(query).mappings()])
+    return users_from_rows(conn, dict_rows(conn.execute(query)))

@@ -39,8 +39,13 @@ SETTINGS_BLOCKS: dict[Factor, str] = {
 SMS_MFA_OPTION = {"DeliveryMedium": "SMS", "AttributeName": "phone_number"}
 
 
+_NO_FACTORS: frozenset[Factor] = frozenset()
+
+
 def _factors(values: Any) -> frozenset[Factor]:
-    return frozenset(f for f in ORDER if f in (values or ()))
+    if not values:  # most users: no list stored (every user of a ListUsers page is read here)
+        return _NO_FACTORS
+    return frozenset(f for f in ORDER if f in values)
 
 
 def user_factors(attributes: Mapping[str, str], record: Mapping[str, Any]) -> UserFactors:
