@@ -132,11 +132,6 @@ _BY_USERNAME_KEY = Prepared(
 _BY_SUB = Prepared(
     _SELECT_USER.where(users.c.pool_id == sa.bindparam("pool_id"), users.c.sub == sa.bindparam("sub"))
 )
-_ATTRIBUTES_OF_MANY = (
-    sa.select(user_attributes.c.user_id, user_attributes.c.name, user_attributes.c.value)
-    .where(user_attributes.c.user_id.in_(sa.bindparam("user_ids", expanding=True)))
-    .order_by(user_attributes.c.user_id, user_attributes.c.position)
-)
 _ATTRIBUTES_OF_ONE = Prepared(
     sa.select(user_attributes.c.name, user_attributes.c.value)
     .where(user_attributes.c.user_id == sa.bindparam("user_id"))
@@ -193,12 +188,30 @@ def delete_user(conn: sa.Connection, user_id: int) -> None:
     conn.execute(users.delete().where(users.c.id == user_id))
 
 
+# The attributes of n users, by n: one Prepared statement for each number of users read at once
+# (a ListUsers page reads 61), as SQLAlchemy's path for an expanding IN cost a tenth of a page.
+_ATTRIBUTES_OF_MANY: dict[int, Prepared] = {}
+
+
+def _attributes_of(count: int) -> Prepared:
+    found = _ATTRIBUTES_OF_MANY.get(count)
+    if found is None:
+        ids = [sa.bindparam(f"id_{i}", type_=sa.Integer) for i in range(count)]
+        found = _ATTRIBUTES_OF_MANY[count] = Prepared(
+            sa.select(user_attributes.c.user_id, user_attributes.c.name, user_attributes.c.value)
+            .where(user_attributes.c.user_id.in_(ids))
+            .order_by(user_attributes.c.user_id, user_attributes.c.position)
+        )
+    return found
+
+
 def _load_attributes(conn: sa.Connection, user_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
     ids = list(user_ids)
     out: dict[int, list[tuple[str, str]]] = {i: [] for i in ids}
     if not ids:
         return out
-    for user_id, name, value in conn.execute(_ATTRIBUTES_OF_MANY, {"user_ids": ids}).all():
+    params = {f"id_{i}": user_id for i, user_id in enumerate(ids)}
+    for user_id, name, value in _attributes_of(len(ids)).rows(conn, params):
         out[user_id].append((name, value))
     return out
 
