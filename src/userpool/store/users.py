@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from functools import cache
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -43,13 +44,19 @@ class User:
         unknown = changes.keys() - _FIELDS
         if unknown:
             raise TypeError(f"User has no field {sorted(unknown)}")
-        changed = object.__new__(User)
-        changed.__dict__.update(self.__dict__)
-        changed.__dict__.update(changes)
-        return changed
+        return _user_of(self.__dict__, changes)
 
 
 _FIELDS = frozenset(f.name for f in fields(User))
+
+
+def _user_of(*parts: Mapping[str, Any]) -> User:
+    """A User whose fields are `parts` merged in turn, made without the frozen `__init__` (6-12
+    µs a user): every field must be given, which the callers make sure of."""
+    made = object.__new__(User)
+    for part in parts:
+        made.__dict__.update(part)
+    return made
 
 
 _ROW_FIELDS = [
@@ -188,21 +195,17 @@ def delete_user(conn: sa.Connection, user_id: int) -> None:
     conn.execute(users.delete().where(users.c.id == user_id))
 
 
-# The attributes of n users, by n: one Prepared statement for each number of users read at once
-# (a ListUsers page reads 61), as SQLAlchemy's path for an expanding IN cost a tenth of a page.
-_ATTRIBUTES_OF_MANY: dict[int, Prepared] = {}
-
-
+@cache
 def _attributes_of(count: int) -> Prepared:
-    found = _ATTRIBUTES_OF_MANY.get(count)
-    if found is None:
-        ids = [sa.bindparam(f"id_{i}", type_=sa.Integer) for i in range(count)]
-        found = _ATTRIBUTES_OF_MANY[count] = Prepared(
-            sa.select(user_attributes.c.user_id, user_attributes.c.name, user_attributes.c.value)
-            .where(user_attributes.c.user_id.in_(ids))
-            .order_by(user_attributes.c.user_id, user_attributes.c.position)
-        )
-    return found
+    """The attributes of `count` users (`id_0`, ...): one Prepared statement for each number of
+    users read at once (a ListUsers page reads 61), as SQLAlchemy's path for an expanding IN
+    cost a tenth of a page."""
+    ids = [sa.bindparam(f"id_{i}", type_=sa.Integer) for i in range(count)]
+    return Prepared(
+        sa.select(user_attributes.c.user_id, user_attributes.c.name, user_attributes.c.value)
+        .where(user_attributes.c.user_id.in_(ids))
+        .order_by(user_attributes.c.user_id, user_attributes.c.position)
+    )
 
 
 def _load_attributes(conn: sa.Connection, user_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
@@ -220,10 +223,7 @@ def _stored_user(row: Mapping[str, Any], stored: Iterable[tuple[str, str]]) -> U
     """A user from its whole `users` row and its attribute rows. The row holds every field but
     `attributes` (checked below, once), so the frozen `__init__` is not run: it cost 6 µs a
     user, and a ListUsers page of 60 builds 61."""
-    user = object.__new__(User)
-    user.__dict__.update(row)
-    user.__dict__["attributes"] = _with_sub(row, stored)
-    return user
+    return _user_of(row, {"attributes": _with_sub(row, stored)})
 
 
 if {column.key for column in users.c} | {"attributes"} != _FIELDS:
@@ -406,9 +406,6 @@ def _after_condition(
     return sa.and_(sort >= value, sa.or_(sort > value, sa.and_(sort == value, key_column > key)))
 
 
-_SCAN_STATEMENTS: dict[_Shape, Prepared] = {}
-
-
 def scan_statement(
     scan: UserScan, *, after: tuple[Any, str] | None, limit: int
 ) -> tuple[Prepared, dict[str, Any]]:
@@ -418,10 +415,8 @@ def scan_statement(
     return _statement_of(_shape(scan, after)), _scan_params(scan, after, limit)
 
 
+@cache
 def _statement_of(shape: _Shape) -> Prepared:
-    found = _SCAN_STATEMENTS.get(shape)
-    if found is not None:
-        return found
     key_column: sa.ColumnElement[Any] = users.c.username_key
     if shape.by_attribute:
         # Sorted and paged by the attribute row's own copy of the username key, so that the
@@ -435,15 +430,13 @@ def _statement_of(shape: _Shape) -> Prepared:
     if shape.after:
         conds.append(_after_condition(shape, sort, key_column))
     order = [key_column] if shape.by_key_only else [sort] if shape.by_sort_only else [sort, key_column]
-    statement = (
+    return Prepared(
         sa.select(users, sort.label("scan_sort"))
         .select_from(source)
         .where(*conds)
         .order_by(*order)
         .limit(sa.bindparam("limit", type_=sa.Integer))
     )
-    _SCAN_STATEMENTS[shape] = found = Prepared(statement)
-    return found
 
 
 def scan_users(
