@@ -6,6 +6,7 @@ Every generator takes an optional `rng` so tests can be deterministic; without o
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
 import string
@@ -78,10 +79,18 @@ def new_client_secret(rng: random.Random | None = None) -> str:
     return _base32hex(_bits(255, rng) | (1 << 255), 52)
 
 
-def _uuid4(rng: random.Random | None) -> uuid.UUID:
-    if rng is None:
-        return uuid.uuid4()
-    return uuid.UUID(int=rng.getrandbits(128), version=4)
+def _uuid4(rng: random.Random | None) -> str:
+    """A UUID v4 in its 36 lowercase characters. From the OS's CSPRNG (as `uuid.uuid4` draws it)
+    it is written here, without a `uuid.UUID`: 3 µs against 5-7 for `str(uuid.uuid4())`, paid by
+    every user an import or AdminCreateUser makes and by every token."""
+    if rng is not None:
+        return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    h = os.urandom(16).hex()
+    # The version nibble is 4; the variant's two top bits are 10 (RFC 9562 §5.4).
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+_VARIANT = "89ab"
 
 
 def new_sub(rng: random.Random | None = None, *, style: Literal["v4", "aws2024"] = "v4") -> str:
@@ -91,7 +100,7 @@ def new_sub(rng: random.Random | None = None, *, style: Literal["v4", "aws2024"]
     version nibble `7` and a random variant nibble, so client-side UUID-v4 validators fail
     as they do on real new pools (core spec §2 emulator option `sub_style` [INF]).
     """
-    value = str(_uuid4(rng))
+    value = _uuid4(rng)
     if style == "v4":
         return value
     variant = _choice("0123456789abcdef", rng)
@@ -100,7 +109,7 @@ def new_sub(rng: random.Random | None = None, *, style: Literal["v4", "aws2024"]
 
 def new_uuid(rng: random.Random | None = None) -> str:
     """Lowercase UUID v4, for `jti`, `origin_jti`, `event_id` (core spec §2 [OBS])."""
-    return str(_uuid4(rng))
+    return _uuid4(rng)
 
 
 # The last 8 hex digits of an `origin_jti` (of 36 characters) are the generation of the user's
@@ -112,7 +121,7 @@ _GENERATIONS = 2**32
 
 def new_origin_jti(generation: int, rng: random.Random | None = None) -> str:
     """An `origin_jti` (core spec §4.5) issued under the user's token `generation`."""
-    return f"{str(_uuid4(rng))[:_GENERATION_AT]}{generation % _GENERATIONS:08x}"
+    return f"{_uuid4(rng)[:_GENERATION_AT]}{generation % _GENERATIONS:08x}"
 
 
 def same_generation(origin_jti: str, generation: int) -> bool:

@@ -55,6 +55,16 @@ def test_sub_is_uuid4(rng: random.Random | None) -> None:
     assert parsed.variant == uuid.RFC_4122
 
 
+def test_os_random_uuids_are_uuid4_in_every_variant_nibble() -> None:
+    """The CSPRNG path writes the UUID itself: version 4, RFC variant (8, 9, a or b), no repeats."""
+    values = [ids.new_sub() for _ in range(2000)] + [ids.new_uuid() for _ in range(2000)]
+    for value in values:
+        parsed = uuid.UUID(value)
+        assert str(parsed) == value and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+    assert {v[19] for v in values} == set("89ab")
+    assert len(set(values)) == len(values)
+
+
 def test_sub_aws2024_style() -> None:
     value = ids.new_sub(random.Random(1), style="aws2024")
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", value)
