@@ -104,10 +104,11 @@ def check_row(ctx: Context, rules: Rules, fields: Sequence[str]) -> User:
     empty values are not set; users are RESET_REQUIRED without a password."""
     if len(fields) != len(rules.columns):
         raise Rejected(FAILED, f"The line has {len(fields)} values; the header has {len(rules.columns)}.")
-    values = {name: value.strip() for name, value in zip(rules.columns, fields, strict=True)}
-    username = values.pop(USERNAME)
-    mfa_enabled = _mfa_enabled(rules, values.pop(MFA_ENABLED))
-    given = {name: _normal(name, value) for name, value in values.items() if value}
+    values = dict(zip(rules.columns, fields, strict=True))
+    username = values.pop(USERNAME).strip()
+    mfa_enabled = _mfa_enabled(rules, values.pop(MFA_ENABLED).strip())
+    # Most of a line's values are empty: those are passed over before any stripping.
+    given = {name: _normal(name, kept) for name, value in values.items() if value and (kept := value.strip())}
     if not _username_pattern().fullmatch(username) or len(username) > 128:
         raise Rejected(FAILED, _username_problem(username))
     try:

@@ -66,7 +66,7 @@ def new_user(ctx: Context, pool: Pool, username: str, given: Mapping[str, str], 
         attributes[copied] = username
     internal = sub if copied is not None else username
     now = ctx.now()
-    return User(
+    return users.unsaved_user(
         pool_id=pool.id,
         username=internal,
         username_key=username_key(pool, internal),

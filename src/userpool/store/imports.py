@@ -8,7 +8,6 @@ in with COPY (PostgreSQL) or one `executemany` each (SQLite).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import IO, Any
@@ -16,6 +15,7 @@ from typing import IO, Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
+from userpool import jsoncodec
 from userpool.store.db import is_postgres, page_by_creation
 from userpool.store.tables import import_job_data, import_job_errors, import_jobs, user_attributes, users
 from userpool.store.users import User, stored_attributes, value_key
@@ -267,7 +267,7 @@ def _user_row(user_id: int, u: User) -> tuple[Any, ...]:
     """A `users` row in _USER_COLUMNS order (no password, no failures)."""
     return (
         *(user_id, u.pool_id, u.username, u.username_key, u.sub, u.status, u.enabled),
-        *(u.created_at, u.modified_at, 0, json.dumps(u.mfa)),
+        *(u.created_at, u.modified_at, 0, jsoncodec.dumps_text(u.mfa)),
     )
 
 

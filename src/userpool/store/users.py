@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -48,6 +48,9 @@ class User:
 
 
 _FIELDS = frozenset(f.name for f in fields(User))
+_DEFAULTS = {f.name: f.default for f in fields(User) if f.default is not MISSING}
+# The fields `unsaved_user` needs: those without a default, and the two dicts (no shared default).
+_GIVEN = _FIELDS - _DEFAULTS.keys()
 
 
 def _user_of(*parts: Mapping[str, Any]) -> User:
@@ -57,6 +60,15 @@ def _user_of(*parts: Mapping[str, Any]) -> User:
     for part in parts:
         made.__dict__.update(part)
     return made
+
+
+def unsaved_user(**values: Any) -> User:
+    """A new User of `values`, the other fields at their defaults, made without the frozen
+    `__init__` as `_user_of` makes one (an import checks each line by making its user)."""
+    unknown, missing = values.keys() - _FIELDS, _GIVEN - values.keys()
+    if unknown or missing:
+        raise TypeError(f"User fields: unknown {sorted(unknown)}, missing {sorted(missing)}")
+    return _user_of(_DEFAULTS, values)
 
 
 _ROW_FIELDS = [
