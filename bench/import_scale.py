@@ -23,6 +23,7 @@ import argparse
 import json
 import math
 import random
+import resource
 import signal
 import subprocess
 import sys
@@ -143,10 +144,14 @@ def run_engine(engine: str, users: int, tmp: Path, csv_cache: dict[str, Path]) -
             print(f"  wrote {users:,} users to {path} in {time.perf_counter() - started:.1f} s", flush=True)
             csv_cache[key] = path
         command = [sys.executable, "-m", "userpool.cli", "import", str(csv_cache[key])]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)  # ended children only: not the server
         started = time.perf_counter()
         done = subprocess.run([*command, "--pool", pool_id, "--db", db_url], capture_output=True, text=True)
         seconds = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
         print("  " + (done.stderr.strip().splitlines() or ["(no output)"])[-1], flush=True)
+        print(f"  import: {seconds:.1f} s; the import process's CPU (user + system) {cpu:.1f} s", flush=True)
         return {
             "engine": engine,
             "import_s": seconds,
