@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from userpool import jsoncodec
 from userpool.store.prepared import Prepared
-from userpool.store.tables import clients, pools
+from userpool.store.tables import clients, pools, user_attributes
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,9 @@ def save_pool(conn: sa.Connection, pool: Pool, *, name: str | None = None) -> Po
 
 
 def delete_pool(conn: sa.Connection, pool_id: str) -> None:
+    """The pool and all it holds: its users and everything of theirs go by the foreign keys'
+    cascades, but for their attributes, which PostgreSQL holds no key on (tables.py)."""
+    conn.execute(user_attributes.delete().where(user_attributes.c.pool_id == pool_id))
     conn.execute(pools.delete().where(pools.c.id == pool_id))
 
 

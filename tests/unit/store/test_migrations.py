@@ -84,8 +84,20 @@ _ORIGINS = sa.Table(
 )
 
 
+def _back_to_version_5(engine: sa.Engine) -> None:
+    """Version 5's schema: on PostgreSQL, `user_attributes` with its foreign key to `users`."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(
+                "ALTER TABLE user_attributes ADD CONSTRAINT user_attributes_user_id_fkey "
+                "FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE"
+            )
+        conn.execute(migrations.version_table.update().values(version=5))
+
+
 def _back_to_version_4(engine: sa.Engine) -> None:
     """Version 4's schema is version 5's; only its rows differ (a `sub` row among the attributes)."""
+    _back_to_version_5(engine)
     with engine.begin() as conn:
         conn.execute(migrations.version_table.update().values(version=4))
 
@@ -314,3 +326,37 @@ def test_version_5_keeps_sub_in_the_users_row_only(engine: sa.Engine) -> None:
     assert names == ["email"]
     assert user is not None and list(user.attributes.items()) == [("sub", sub), ("email", "z@example.com")]
     assert [(u.username, u.attributes) for u, _, _ in by_email] == [("Zed", user.attributes)]
+
+
+def _attribute_keys(engine: sa.Engine) -> list[str]:
+    with engine.connect() as conn:
+        keys = sa.inspect(conn).get_foreign_keys("user_attributes")
+    return [str(key["referred_table"]) for key in keys]
+
+
+def test_version_6_drops_the_attributes_foreign_key_on_postgresql_only(engine: sa.Engine) -> None:
+    migrations.migrate(engine)
+    kept = [] if engine.dialect.name == "postgresql" else ["users"]
+    assert _attribute_keys(engine) == kept  # a new database
+    _back_to_version_5(engine)
+    assert _attribute_keys(engine) == ["users"]
+    with engine.begin() as conn:
+        _insert_pool(conn)
+        conn.execute(
+            tables.users.insert().values(
+                id=7, pool_id="us-east-1_mig", username="Zed", username_key="zed", sub="s-7",
+                status="CONFIRMED", enabled=True, created_at=0.0, modified_at=0.0, mfa={},
+            )
+        )  # fmt: skip
+        conn.execute(
+            tables.user_attributes.insert().values(
+                user_id=7, name="email", pool_id="us-east-1_mig", value="z@example.com",
+                value_key="z@example.com", username_key="zed", position=0,
+            )
+        )  # fmt: skip
+    assert migrations.migrate(engine) == migrations.LATEST
+    assert _attribute_keys(engine) == kept
+    with engine.begin() as conn:
+        pools.delete_pool(conn, "us-east-1_mig")
+        left = conn.execute(sa.select(sa.func.count()).select_from(tables.user_attributes)).scalar_one()
+    assert left == 0
