@@ -152,7 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         os.environ.setdefault(SESSION_KEY_ENV, secrets.token_hex(32))  # shared by the workers
         return serve(args, url)
-    engine = db.create_engine(url)
+    # `import` checkpoints SQLite's log in a thread of its own (import_cli.py), as the server does.
+    engine = db.create_engine(url, background_checkpoints=args.command == "import")
     try:
         return run_command(args, engine, url)
     finally:

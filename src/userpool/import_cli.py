@@ -8,18 +8,20 @@ import re
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
 import sqlalchemy as sa
 
-from userpool import importer
+from userpool import importer, purge
 from userpool.api.context import Context
 from userpool.api.errors import CognitoError
 from userpool.clock import SystemClock
 from userpool.ops.common import require_pool
 from userpool.ops.imports import create_job, start_job
 from userpool.settings import Settings
+from userpool.store import db
 from userpool.store import imports as store
 from userpool.store.db import transaction
 from userpool.store.imports import ImportJob
@@ -79,7 +81,15 @@ def import_file(engine: sa.Engine, path: str, pool_id: str, *, job_name: str, sh
     except CognitoError as err:
         print(f"{err.code}: {err.message}", file=out)
         return 1
-    final = _run(engine, clock, settings, job.id, ProgressBar(file.stat().st_size, out))
+    # SQLite's log is copied into the database by a thread, as the server does, not inside the
+    # batches' commits: cli.py makes the engine with `background_checkpoints` for this command.
+    # The batches' commits took a fifth of an import (200,000 users: 3.7-4.2 s of 19-24 s).
+    checkpoints = purge.Maintenance([partial(db.checkpoint, engine)], db.CHECKPOINT_INTERVAL)
+    checkpoints.start()
+    try:
+        final = _run(engine, clock, settings, job.id, ProgressBar(file.stat().st_size, out))
+    finally:
+        checkpoints.stop()
     return _report(engine, final, show, out)
 
 

@@ -221,7 +221,8 @@ def _run_batches(run: Runner, rules: Rules, batches: Iterable[list[Checked]]) ->
 
 
 def _current(run: Runner) -> ImportJob | None:
-    with transaction(run.engine) as conn:
+    # Read-only: a reader does not queue for SQLite's writer behind a checkpoint.
+    with transaction(run.engine, read_only=True) as conn:
         return store.get_job(conn, run.job_id)
 
 

@@ -4,8 +4,10 @@ resuming, and `userpool import` on a SQLite file."""
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,9 +32,10 @@ from tests.wire.import_helpers import (
     user_count,
     wait_done,
 )
-from userpool import importer
+from userpool import import_cli, importer
 from userpool.clock import ShiftedClock
 from userpool.settings import Settings
+from userpool.store import db
 from userpool.store import imports as store
 from userpool.store.db import transaction
 from userpool.store.tables import user_attributes, users
@@ -357,6 +360,40 @@ def test_cli_import_on_a_sqlite_file(tmp_path: Path) -> None:
         again = subprocess.run(command, capture_output=True, text=True, timeout=120)
         assert again.returncode == 1
         assert "skipped 2,999, failed 1." in again.stderr
+
+
+def test_cli_import_checkpoints_in_a_thread_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`userpool import` copies SQLite's log into the database from a thread while the batches
+    commit (its engine leaves the commits without checkpoints), and stops the thread at the end."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    with served(url, "sqlite") as live:
+        idp = live.client()
+        pool_id = import_pool(idp)
+        path = tmp_path / "users.csv"
+        rows: list[Mapping[str, str] | bytes] = [person(f"cp{n:05d}") for n in range(2000)]
+        path.write_bytes(csv_bytes(header_of(idp, pool_id), rows))
+    seen: list[str] = []
+    checkpoint = db.checkpoint
+
+    def watched(engine: sa.Engine) -> None:
+        seen.append(threading.current_thread().name)
+        checkpoint(engine)
+
+    monkeypatch.setattr(db, "checkpoint", watched)
+    monkeypatch.setattr(db, "CHECKPOINT_INTERVAL", 0.001)
+    monkeypatch.setattr(importer, "BATCH_SIZE", 100)
+    running = set(threading.enumerate())  # other tests' servers may have maintenance threads
+    engine = db.create_engine(url, background_checkpoints=True)
+    try:
+        out = io.StringIO()
+        assert import_cli.import_file(engine, str(path), pool_id, job_name="cp", show=0, out=out) == 0
+    finally:
+        engine.dispose()
+    assert "Succeeded: imported 2,000" in out.getvalue()
+    assert seen and set(seen) == {"userpool-maintenance"}
+    assert set(threading.enumerate()) <= running
 
 
 def test_cli_import_errors(tmp_path: Path) -> None:
