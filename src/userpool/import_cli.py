@@ -8,7 +8,6 @@ import re
 import sys
 import threading
 import time
-from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -21,7 +20,6 @@ from userpool.clock import SystemClock
 from userpool.ops.common import require_pool
 from userpool.ops.imports import create_job, start_job
 from userpool.settings import Settings
-from userpool.store import db
 from userpool.store import imports as store
 from userpool.store.db import transaction
 from userpool.store.imports import ImportJob
@@ -84,7 +82,7 @@ def import_file(engine: sa.Engine, path: str, pool_id: str, *, job_name: str, sh
     # SQLite's log is copied into the database by a thread, as the server does, not inside the
     # batches' commits: cli.py makes the engine with `background_checkpoints` for this command.
     # The batches' commits took a fifth of an import (200,000 users: 3.7-4.2 s of 19-24 s).
-    checkpoints = purge.Maintenance([partial(db.checkpoint, engine)], db.CHECKPOINT_INTERVAL)
+    checkpoints = purge.checkpoints(engine)
     checkpoints.start()
     try:
         final = _run(engine, clock, settings, job.id, ProgressBar(file.stat().st_size, out))

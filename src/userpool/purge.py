@@ -19,13 +19,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import sqlalchemy as sa
 
 from userpool.clock import Clock
 from userpool.ops.codes import RETENTION, SEND_WINDOW, WRONG_WINDOW
 from userpool.ops.imports import EXPIRE_AFTER
-from userpool.store import imports
+from userpool.store import db, imports
 from userpool.store.db import transaction
 from userpool.store.tables import auth_sessions, codes, counters, origin_states
 
@@ -91,6 +92,12 @@ class Maintenance:
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):
             self.run_once()
+
+
+def checkpoints(engine: sa.Engine) -> Maintenance:
+    """SQLite's WAL checkpoints (`db.checkpoint`) every `db.CHECKPOINT_INTERVAL` seconds, for an
+    engine made with `background_checkpoints`: the server's, and `userpool import`'s."""
+    return Maintenance([partial(db.checkpoint, engine)], db.CHECKPOINT_INTERVAL)
 
 
 def maintenance_tasks(engine: sa.Engine, clock: Clock, extra: Sequence[Task] = ()) -> list[Task]:

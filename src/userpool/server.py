@@ -39,7 +39,7 @@ def with_maintenance(app: Starlette, server: dispatch.Server) -> None:
     resume = partial(importer.resume_stale, server.engine, server.clock, server.settings)
     tasks = purge.maintenance_tasks(server.engine, server.clock, [resume])
     maintenance = purge.Maintenance(tasks, server.settings.purge_interval)
-    checkpoints = purge.Maintenance([partial(db.checkpoint, server.engine)], db.CHECKPOINT_INTERVAL)
+    checkpoints = purge.checkpoints(server.engine)
     inner = app.router.lifespan_context
 
     @asynccontextmanager

@@ -6,9 +6,12 @@ import re
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from botocore.exceptions import ClientError
 
 from tests.conftest import Running
+from userpool.store.db import transaction
+from userpool.store.tables import user_attributes, users
 
 
 def test_create_and_describe_pool(idp: Any) -> None:
@@ -64,3 +67,28 @@ def test_deletion_protection(idp: Any) -> None:
     idp.delete_user_pool(UserPoolId=pool["Id"])
     with pytest.raises(ClientError):
         idp.describe_user_pool(UserPoolId=pool["Id"])
+
+
+def test_deleting_a_pool_leaves_none_of_its_users_rows(running: Running) -> None:
+    """DeleteUserPool takes its users and their attributes along, on both engines (PostgreSQL holds
+    no foreign key on attribute rows: tables.py), and leaves another pool's users alone."""
+    idp = running.client()
+    gone, kept = (idp.create_user_pool(PoolName=name)["UserPool"]["Id"] for name in ("gone", "kept"))
+    for pool_id in (gone, kept):
+        for n in range(3):
+            attributes = [{"Name": "email", "Value": f"u{n}@example.com"}, {"Name": "name", "Value": "N"}]
+            idp.admin_create_user(
+                UserPoolId=pool_id, Username=f"u{n}", UserAttributes=attributes, MessageAction="SUPPRESS"
+            )
+    idp.delete_user_pool(UserPoolId=gone)
+    with transaction(running.server.engine, read_only=True) as conn:
+        left = {
+            table.name: conn.execute(
+                sa.select(table.c.pool_id, sa.func.count())
+                .where(table.c.pool_id.in_([gone, kept]))
+                .group_by(table.c.pool_id)
+            ).all()
+            for table in (users, user_attributes)
+        }
+    assert left == {"users": [(kept, 3)], "user_attributes": [(kept, 6)]}
+    assert [u["Username"] for u in idp.list_users(UserPoolId=kept)["Users"]] == ["u0", "u1", "u2"]
