@@ -45,6 +45,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def drop_postgres_sessions(database: str) -> list[int]:
+    """What a restart of PostgreSQL does to a server's pool: every session on `database` ended
+    (and gone, as `pg_terminate_backend` only signals). The ended sessions' process ids."""
+    import psycopg
+
+    query = "SELECT pid FROM pg_stat_activity WHERE datname = %s"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        ended = [int(row[0]) for row in admin.execute(query, (database,)).fetchall()]
+        for pid in ended:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        deadline = time.monotonic() + 10
+        while admin.execute(query, (database,)).fetchall() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    return ended
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped afterwards."""

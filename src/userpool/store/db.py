@@ -60,7 +60,7 @@ def create_engine(url: str, *, background_checkpoints: bool = False) -> sa.Engin
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url, background_checkpoints)
-    return sa.create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True, **_JSON_CODEC)
+    return _postgres_engine(url)
 
 
 # JSON columns through orjson (userpool/jsoncodec.py).
@@ -104,6 +104,28 @@ def _checkpoint(engine: sa.Engine) -> None:
         raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
     finally:
         raw.close()
+
+
+def _postgres_engine(url: str) -> sa.Engine:
+    """The driver in autocommit mode, and every transaction's `BEGIN` (`READ ONLY` for a reading
+    one) sent when SQLAlchemy begins it, as SQLite's engine does. So a transaction's first round
+    trip is its `BEGIN`, and a connection that PostgreSQL dropped (a restart, an administrator's
+    `pg_terminate_backend`) shows there, before anything has run: `transaction` then begins again
+    on a new one. SQLAlchemy's pre-ping found such connections with a round trip of its own (`;`)
+    at every checkout: one of a password sign-in's eight."""
+    engine = sa.create_engine(url, pool_size=8, max_overflow=8, isolation_level="AUTOCOMMIT", **_JSON_CODEC)
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        # Straight to the driver, as on SQLite; the simple protocol, as psycopg sends its own BEGIN.
+        begin = b"BEGIN READ ONLY" if conn.get_execution_options().get(_READ_ONLY) else b"BEGIN"
+        conn.connection.dbapi_connection.execute(begin, prepare=False)  # type: ignore[union-attr]
+
+    return engine
+
+
+# The execution option that makes a PostgreSQL transaction `BEGIN READ ONLY`.
+_READ_ONLY = "userpool_read_only"
 
 
 def _sqlite_engine(url: str, background_checkpoints: bool) -> sa.Engine:
@@ -333,17 +355,46 @@ def transaction(
     `wait`: raise `WriterBusy` rather than wait longer than this many seconds, in all, for SQLite's
     write lock (another transaction of userpool's, or a writer outside userpool).
     """
+    if is_postgres(engine):
+        with _postgres_transaction(engine, read_only=read_only) as conn:
+            yield conn
+        return
     lock = None if read_only else _writer_lock(engine)
     if read_only:
         engine = _READERS.get(engine, engine)
     deadline = time.monotonic() + wait
     with lock.held(wait=wait) if lock is not None else nullcontext(), _connection(engine) as conn:
-        if read_only and is_postgres(engine):
-            conn = conn.execution_options(postgresql_readonly=True)
-        elif lock is not None:  # what is left of the wait, for SQLite's lock (set every time: kept)
+        if lock is not None:  # what is left of the wait, for SQLite's lock (set every time: kept)
             conn = conn.execution_options(**{_WAIT: max(0.0, deadline - time.monotonic())})
         with conn.begin():
             yield conn
+
+
+@contextmanager
+def _postgres_transaction(engine: sa.Engine, *, read_only: bool) -> Iterator[sa.Connection]:
+    """A transaction on a pooled connection. If its `BEGIN` finds the connection dropped by
+    PostgreSQL (`_postgres_engine`), the pool's idle connections, dropped with it by a restart,
+    are discarded, and the transaction begins once more on a new connection."""
+    for attempt in (1, 2):
+        conn = engine.connect()
+        if read_only:
+            conn = conn.execution_options(**{_READ_ONLY: True})
+        try:
+            begun = conn.begin()
+        except Exception:
+            dropped = bool(getattr(conn.connection.dbapi_connection, "broken", False))
+            conn.invalidate()
+            conn.close()
+            if not dropped or attempt == 2:
+                raise
+            engine.pool.dispose()
+            continue
+        try:
+            with begun:
+                yield conn
+        finally:
+            conn.close()
+        return
 
 
 def page_by_creation(
