@@ -13,7 +13,7 @@ from userpool.domain.attributes import check_required
 from userpool.domain.recovery import ADMIN_ONLY
 from userpool.ops import codes
 from userpool.ops.codes import Destination
-from userpool.ops.common import check_secret_hash, find_user, pool_of_client, require_client
+from userpool.ops.common import check_secret_hash, client_and_pool, find_user
 from userpool.ops.passwords import with_password
 from userpool.ops.signin import prevents_existence_errors
 from userpool.ops.users import CANNOT_RESET, NO_RECOVERY_CHANNEL, cannot_confirm
@@ -49,8 +49,7 @@ def passwordless(pool: Pool) -> bool:
 
 def _client_pool(ctx: Context, params: Mapping[str, Any]) -> tuple[Client, Pool]:
     """Client, its pool and the SecretHash over the `Username` as sent (core spec §3.4)."""
-    client = require_client(ctx, params["ClientId"])
-    pool = pool_of_client(ctx, client)
+    client, pool = client_and_pool(ctx, params["ClientId"])
     check_secret_hash(client, params["Username"], params.get("SecretHash"))
     return client, pool
 

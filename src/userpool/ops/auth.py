@@ -15,8 +15,8 @@ from userpool.domain.mfa import FirstFactor
 from userpool.ops import devices, srp
 from userpool.ops.common import (
     check_secret_hash,
+    client_and_pool,
     find_user,
-    pool_of_client,
     require_client,
     require_pool,
     require_user,
@@ -127,8 +127,7 @@ def _password_or_refresh(params: dict[str, Any]) -> bool:
 
 @operation("InitiateAuth", reads_first=_password_or_refresh)
 def initiate_auth(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
-    client = require_client(ctx, params["ClientId"])
-    pool = pool_of_client(ctx, client)
+    client, pool = client_and_pool(ctx, params["ClientId"])
     flow = params["AuthFlow"]
     if flow in _ADMIN_ONLY:
         raise invalid_parameter("Initiate Auth method not supported.")
@@ -153,8 +152,8 @@ def _totp_answer(params: dict[str, Any]) -> bool:
 
 @operation("RespondToAuthChallenge", reads_first=_totp_answer)
 def respond_to_auth_challenge(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
-    client = require_client(ctx, params["ClientId"])
-    return respond(ctx, pool_of_client(ctx, client), client, params, public=True)
+    client, pool = client_and_pool(ctx, params["ClientId"])
+    return respond(ctx, pool, client, params, public=True)
 
 
 @operation("AdminRespondToAuthChallenge", reads_first=_totp_answer)
@@ -172,8 +171,7 @@ def _check_client_secret(client: Client, sent: str | None) -> None:
 
 @operation("GetTokensFromRefreshToken", reads_first=lambda _: True)
 def get_tokens_from_refresh_token(ctx: Context, params: dict[str, Any]) -> Mapping[str, Any]:
-    client = require_client(ctx, params["ClientId"])
-    pool = pool_of_client(ctx, client)
+    client, pool = client_and_pool(ctx, params["ClientId"])
     check_flow_enabled(client, "REFRESH_TOKEN_AUTH")
     _check_client_secret(client, params.get("ClientSecret"))
     user, origin, result = tokens.refresh_tokens(ctx, pool, client, params["RefreshToken"])

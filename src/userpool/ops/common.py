@@ -59,8 +59,15 @@ def require_client(ctx: Context, client_id: str, pool_id: str | None = None) -> 
     return client
 
 
-def pool_of_client(ctx: Context, client: Client) -> Pool:
-    return require_pool(ctx, client.pool_id)
+def client_and_pool(ctx: Context, client_id: str) -> tuple[Client, Pool]:
+    """`require_client` and the pool the client names (`require_pool`), read together."""
+    found = pools.get_client_and_pool(ctx.conn, client_id)
+    if found is None:
+        raise resource_not_found(f"User pool client {client_id} does not exist.")
+    client, pool = found
+    if pool is None:
+        raise resource_not_found(f"User pool {client.pool_id} does not exist.")
+    return client, pool
 
 
 def check_secret_hash(

@@ -81,12 +81,22 @@ class _Parsed(Generic[Row]):
 
     def get(self, conn: sa.Connection, row_id: str) -> Row | None:
         found = self._revision.rows(conn, {"id": row_id})
-        if not found:
+        return self.at(conn, row_id, found[0][0] if found else None)
+
+    def kept(self, row_id: str) -> Row | None:
+        """The row kept for `row_id`, of whatever revision (None: none kept)."""
+        kept = self._kept.get(row_id)
+        return None if kept is None else kept[0]
+
+    def at(self, conn: sa.Connection, row_id: str, revision: int | None) -> Row | None:
+        """The row of `revision`, which the caller has just read (None: there is no such row): the
+        one kept if it is of that revision, else the row read now and kept."""
+        if revision is None:
             return None
         if len(self._handed) < self._limit:  # only tests look, and empty it after each
             self._handed.add(row_id)
         kept = self._kept.get(row_id)
-        if kept is not None and kept[0].revision == found[0][0]:
+        if kept is not None and kept[0].revision == revision:
             return kept[0]
         row = self._row.first(conn, {"id": row_id})
         if row is None:  # deleted in between (PostgreSQL reads each statement afresh)
@@ -161,6 +171,38 @@ def insert_client(conn: sa.Connection, client: Client) -> None:
 
 def get_client(conn: sa.Connection, client_id: str) -> Client | None:
     return _CLIENTS.get(conn, client_id)
+
+
+# A client's revision and its pool's, each off its own index, in one statement: one round trip on
+# PostgreSQL instead of two.
+_CLIENT_AND_POOL_REVISIONS = Prepared(
+    sa.select(
+        sa.select(clients.c.revision).where(clients.c.id == sa.bindparam("client")).scalar_subquery(),
+        sa.select(pools.c.revision).where(pools.c.id == sa.bindparam("pool")).scalar_subquery(),
+    ),
+    sqlite=sa.text(
+        "SELECT (SELECT revision FROM clients INDEXED BY ix_clients_revision WHERE id = :client),"
+        " (SELECT revision FROM pools INDEXED BY ix_pools_revision WHERE id = :pool)"
+    ),
+)
+
+
+def get_client_and_pool(conn: sa.Connection, client_id: str) -> tuple[Client, Pool | None] | None:
+    """The client (None: there is none) and its pool, as `get_client` and then `get_pool` would
+    read them; once the client is kept, which names its pool (a client never moves), both
+    revisions are read in one statement."""
+    kept = _CLIENTS.kept(client_id)
+    if kept is None:
+        client = get_client(conn, client_id)
+        return None if client is None else (client, get_pool(conn, client.pool_id))
+    found = _CLIENT_AND_POOL_REVISIONS.rows(conn, {"client": client_id, "pool": kept.pool_id})
+    client_revision, pool_revision = found[0]
+    client = _CLIENTS.at(conn, client_id, client_revision)
+    if client is None:
+        return None
+    if client.pool_id != kept.pool_id:  # cannot happen (see above); read as `get_pool` would
+        return client, get_pool(conn, client.pool_id)
+    return client, _POOLS.at(conn, client.pool_id, pool_revision)
 
 
 def save_client(conn: sa.Connection, client: Client) -> None:

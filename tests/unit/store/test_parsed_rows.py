@@ -124,3 +124,63 @@ def test_on_sqlite_the_revision_is_read_off_its_own_index(engine: sa.Engine, poo
         sql = pools._POOLS._revision._compiled_for(conn, {"id": pool_id}).sql
         plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (pool_id,)))
     assert "COVERING INDEX ix_pools_revision" in plan, plan
+
+
+def _client(engine: sa.Engine, pool_id: str) -> pools.Client:
+    client = pools.Client(
+        id=secrets.token_hex(8), pool_id=pool_id, name="app", secret=None,
+        config={"ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"]}, created_at=0.0, modified_at=0.0,
+    )  # fmt: skip
+    with db.transaction(engine) as conn:
+        pools.insert_client(conn, client)
+    return client
+
+
+def _both(engine: sa.Engine, client_id: str) -> tuple[pools.Client, pools.Pool | None] | None:
+    with db.transaction(engine, read_only=True) as conn:
+        return pools.get_client_and_pool(conn, client_id)
+
+
+def test_a_client_and_its_pool_follow_their_rows_when_read_together(engine: sa.Engine, pool_id: str) -> None:
+    made = _client(engine, pool_id)
+    for _ in range(2):  # first neither kept, then both
+        found = _both(engine, made.id)
+        assert found is not None
+        client, pool = found
+        assert client.config == made.config and pool is not None and pool.id == pool_id
+        assert pool.config == {"MfaConfiguration": "OFF"}
+    with db.transaction(engine) as conn:
+        pools.save_pool(conn, pools.Pool(**{**pool.__dict__, "config": {"MfaConfiguration": "ON"}}))
+    found = _both(engine, made.id)
+    assert found is not None and found[0] is client  # the client's revision has not moved
+    assert found[1] is not None and found[1].config == {"MfaConfiguration": "ON"}
+    with db.transaction(engine) as conn:
+        pools.save_client(conn, pools.Client(**{**client.__dict__, "config": {"ExplicitAuthFlows": []}}))
+    found = _both(engine, made.id)
+    assert found is not None and found[0].config == {"ExplicitAuthFlows": []}
+    assert found[1] is not None and found[1].config == {"MfaConfiguration": "ON"}
+    with db.transaction(engine) as conn:
+        pools.delete_client(conn, made.id)
+    assert _both(engine, made.id) is None
+    assert _both(engine, "no-such-client") is None
+
+
+def test_a_kept_clients_and_its_pools_revisions_take_one_statement(engine: sa.Engine, pool_id: str) -> None:
+    """Each off its own index. SQLite only: its driver traces every statement it runs (on
+    PostgreSQL the one statement is one round trip)."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the driver's trace and INDEXED BY are SQLite's")
+    made = _client(engine, pool_id)
+    assert _both(engine, made.id) is not None  # both kept now
+    traced: list[str] = []
+    with db.transaction(engine, read_only=True) as conn:
+        driver = conn.connection.dbapi_connection
+        driver.set_trace_callback(traced.append)  # type: ignore[union-attr]
+        try:
+            found = pools.get_client_and_pool(conn, made.id)
+        finally:
+            driver.set_trace_callback(None)  # type: ignore[union-attr]
+        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {traced[0]}"))
+    assert found is not None and found[1] is not None and found[1].id == pool_id
+    assert len(traced) == 1, traced
+    assert "COVERING INDEX ix_clients_revision" in plan and "COVERING INDEX ix_pools_revision" in plan, plan
