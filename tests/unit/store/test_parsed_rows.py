@@ -58,13 +58,18 @@ def test_a_rolled_back_write_is_not_kept(engine: sa.Engine, pool_id: str) -> Non
     assert latest is not None and latest.config == {"MfaConfiguration": "OPTIONAL"}
 
 
-def test_a_kept_client_follows_its_row(engine: sa.Engine, pool_id: str) -> None:
+def _client(engine: sa.Engine, pool_id: str) -> pools.Client:
     client = pools.Client(
         id=secrets.token_hex(8), pool_id=pool_id, name="app", secret=None,
         config={"ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"]}, created_at=0.0, modified_at=0.0,
     )  # fmt: skip
     with db.transaction(engine) as conn:
         pools.insert_client(conn, client)
+    return client
+
+
+def test_a_kept_client_follows_its_row(engine: sa.Engine, pool_id: str) -> None:
+    client = _client(engine, pool_id)
     with db.transaction(engine, read_only=True) as conn:
         kept = pools.get_client(conn, client.id)
     assert kept is not None and kept.config == client.config
@@ -124,16 +129,6 @@ def test_on_sqlite_the_revision_is_read_off_its_own_index(engine: sa.Engine, poo
         sql = pools._POOLS._revision._compiled_for(conn, {"id": pool_id}).sql
         plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (pool_id,)))
     assert "COVERING INDEX ix_pools_revision" in plan, plan
-
-
-def _client(engine: sa.Engine, pool_id: str) -> pools.Client:
-    client = pools.Client(
-        id=secrets.token_hex(8), pool_id=pool_id, name="app", secret=None,
-        config={"ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH"]}, created_at=0.0, modified_at=0.0,
-    )  # fmt: skip
-    with db.transaction(engine) as conn:
-        pools.insert_client(conn, client)
-    return client
 
 
 def _both(engine: sa.Engine, client_id: str) -> tuple[pools.Client, pools.Pool | None] | None:
