@@ -43,19 +43,28 @@ def token_caller(ctx: Context, access_token: str) -> Caller:
     return caller
 
 
-def require_pool(ctx: Context, pool_id: str) -> Pool:
+def _no_pool(pool_id: str) -> CognitoError:
     """Core spec §1.6: `User pool <poolId> does not exist.`"""
+    return resource_not_found(f"User pool {pool_id} does not exist.")
+
+
+def _no_client(client_id: str) -> CognitoError:
+    """Core spec §1.6: `User pool client <clientId> does not exist.`"""
+    return resource_not_found(f"User pool client {client_id} does not exist.")
+
+
+def require_pool(ctx: Context, pool_id: str) -> Pool:
     pool = pools.get_pool(ctx.conn, pool_id)
     if pool is None:
-        raise resource_not_found(f"User pool {pool_id} does not exist.")
+        raise _no_pool(pool_id)
     return pool
 
 
 def require_client(ctx: Context, client_id: str, pool_id: str | None = None) -> Client:
-    """Core spec §1.6 / §1.2: client ids are unique across pools, so the client names its pool."""
+    """Core spec §1.2: client ids are unique across pools, so the client names its pool."""
     client = pools.get_client(ctx.conn, client_id)
     if client is None or (pool_id is not None and client.pool_id != pool_id):
-        raise resource_not_found(f"User pool client {client_id} does not exist.")
+        raise _no_client(client_id)
     return client
 
 
@@ -63,10 +72,10 @@ def client_and_pool(ctx: Context, client_id: str) -> tuple[Client, Pool]:
     """`require_client` and the pool the client names (`require_pool`), read together."""
     found = pools.get_client_and_pool(ctx.conn, client_id)
     if found is None:
-        raise resource_not_found(f"User pool client {client_id} does not exist.")
+        raise _no_client(client_id)
     client, pool = found
     if pool is None:
-        raise resource_not_found(f"User pool {client.pool_id} does not exist.")
+        raise _no_pool(client.pool_id)
     return client, pool
 
 

@@ -193,13 +193,9 @@ _KEEP_AT_MOST = 8
 
 @contextmanager
 def _connection(engine: sa.Engine) -> Iterator[sa.Connection]:
-    """A connection of `engine` for one transaction: on SQLite one kept from an earlier
+    """A connection of SQLite's `engine` for one transaction: one kept from an earlier
     transaction if one is free (each is used by one thread at a time), else a new one."""
-    kept = _KEPT.get(engine)
-    if kept is None:
-        with engine.connect() as conn:
-            yield conn
-        return
+    kept = _KEPT[engine]
     try:
         conn = kept.pop()
     except IndexError:
@@ -372,29 +368,34 @@ def transaction(
 
 @contextmanager
 def _postgres_transaction(engine: sa.Engine, *, read_only: bool) -> Iterator[sa.Connection]:
-    """A transaction on a pooled connection. If its `BEGIN` finds the connection dropped by
-    PostgreSQL (`_postgres_engine`), the pool's idle connections, dropped with it by a restart,
-    are discarded, and the transaction begins once more on a new connection."""
-    for attempt in (1, 2):
-        conn = engine.connect()
-        if read_only:
-            conn = conn.execution_options(**{_READ_ONLY: True})
-        try:
-            begun = conn.begin()
-        except Exception:
-            dropped = bool(getattr(conn.connection.dbapi_connection, "broken", False))
-            conn.invalidate()
-            conn.close()
-            if not dropped or attempt == 2:
-                raise
-            engine.pool.dispose()
-            continue
-        try:
-            with begun:
-                yield conn
-        finally:
-            conn.close()
-        return
+    """A transaction on a pooled connection (`_postgres_begun`)."""
+    conn, begun = _postgres_begun(engine, read_only=read_only)
+    try:
+        with begun:
+            yield conn
+    finally:
+        conn.close()
+
+
+def _postgres_begun(
+    engine: sa.Engine, *, read_only: bool, again: bool = True
+) -> tuple[sa.Connection, sa.RootTransaction]:
+    """A pooled connection and its begun transaction. If the `BEGIN` finds the connection dropped
+    by PostgreSQL (`_postgres_engine`), the pool's idle connections, dropped with it by a restart,
+    are discarded, and the transaction begins once more (`again`) on a new connection."""
+    conn = engine.connect()
+    if read_only:
+        conn = conn.execution_options(**{_READ_ONLY: True})
+    try:
+        return conn, conn.begin()
+    except Exception:
+        dropped = bool(getattr(conn.connection.dbapi_connection, "broken", False))
+        conn.invalidate()
+        conn.close()
+        if not (dropped and again):
+            raise
+    engine.pool.dispose()
+    return _postgres_begun(engine, read_only=read_only, again=False)
 
 
 def page_by_creation(

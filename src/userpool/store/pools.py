@@ -189,8 +189,8 @@ _CLIENT_AND_POOL_REVISIONS = Prepared(
 
 def get_client_and_pool(conn: sa.Connection, client_id: str) -> tuple[Client, Pool | None] | None:
     """The client (None: there is none) and its pool, as `get_client` and then `get_pool` would
-    read them; once the client is kept, which names its pool (a client never moves), both
-    revisions are read in one statement."""
+    read them; once the client is kept, which names its pool (a client never moves to another:
+    `save_client` does not write `pool_id`), both revisions are read in one statement."""
     kept = _CLIENTS.kept(client_id)
     if kept is None:
         client = get_client(conn, client_id)
@@ -198,11 +198,7 @@ def get_client_and_pool(conn: sa.Connection, client_id: str) -> tuple[Client, Po
     found = _CLIENT_AND_POOL_REVISIONS.rows(conn, {"client": client_id, "pool": kept.pool_id})
     client_revision, pool_revision = found[0]
     client = _CLIENTS.at(conn, client_id, client_revision)
-    if client is None:
-        return None
-    if client.pool_id != kept.pool_id:  # cannot happen (see above); read as `get_pool` would
-        return client, get_pool(conn, client.pool_id)
-    return client, _POOLS.at(conn, client.pool_id, pool_revision)
+    return None if client is None else (client, _POOLS.at(conn, kept.pool_id, pool_revision))
 
 
 def save_client(conn: sa.Connection, client: Client) -> None:
