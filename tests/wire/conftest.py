@@ -3,8 +3,9 @@ delivers email to it; the statements SQLite's writing transactions run."""
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -86,3 +87,40 @@ def written(running: Running) -> Iterator[list[str]]:
         yield seen
     finally:
         sa.event.remove(engine, "begin", trace)
+
+
+@pytest.fixture
+def round_trips(running: Running, tmp_path: Path) -> Iterator[Callable[[], int]]:
+    """How many round trips to PostgreSQL the calls have made since the last time it was asked:
+    libpq's own trace of each connection a call checks out, counting PostgreSQL's ReadyForQuery
+    messages (one ends every exchange: a BEGIN, a statement, a COMMIT). The maintenance thread's
+    purges are left out. PostgreSQL only."""
+    engine = running.server.engine
+    if not db.is_postgres(engine):
+        pytest.skip("round trips are PostgreSQL's")
+    trace = (tmp_path / "libpq.trace").open("w+b")
+    counted = 0
+
+    def on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if threading.current_thread().name != "userpool-maintenance":
+            dbapi_connection.pgconn.trace(trace.fileno())
+
+    def on_checkin(dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is not None and not dbapi_connection.closed:
+            dbapi_connection.pgconn.untrace()
+
+    def count() -> int:
+        nonlocal counted
+        trace.seek(0)
+        seen = sum(1 for line in trace if b"\tReadyForQuery\t" in line)  # only PostgreSQL sends it
+        found, counted = seen - counted, seen
+        return found
+
+    sa.event.listen(engine, "checkout", on_checkout)
+    sa.event.listen(engine, "checkin", on_checkin)
+    try:
+        yield count
+    finally:
+        sa.event.remove(engine, "checkout", on_checkout)
+        sa.event.remove(engine, "checkin", on_checkin)
+        trace.close()

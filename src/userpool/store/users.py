@@ -141,20 +141,39 @@ _INSERT_USER = Prepared(users.insert().returning(users.c.id))
 _INSERT_ATTRIBUTES = Prepared(user_attributes.insert())
 _UPDATE_USER = Prepared(users.update().where(users.c.id == sa.bindparam("_user_id")))
 _DELETE_ATTRIBUTES = user_attributes.delete().where(user_attributes.c.user_id == sa.bindparam("_user_id"))
-_SELECT_USER = sa.select(users)
-_BY_ID = Prepared(_SELECT_USER.where(users.c.id == sa.bindparam("user_id")))
-_BY_USERNAME_KEY = Prepared(
-    _SELECT_USER.where(
-        users.c.pool_id == sa.bindparam("pool_id"), users.c.username_key == sa.bindparam("key")
+
+
+def _user_with_attributes(*conditions: sa.ColumnElement[bool]) -> Prepared:
+    """The `users` row of `conditions` and, in its column `stored_attributes`, the user's
+    attribute rows as JSON text, `[[position, name, value], ...]` in no particular order (NULL
+    or `[]` for none): one statement instead of two, which on PostgreSQL is one round trip fewer
+    each time a user is read (a password sign-in reads one, a TOTP-MFA sign-in two). Each engine
+    spells JSON aggregation its own way; both give the same text to `_stored_attributes`."""
+
+    def select(aggregate: Any, array: Any) -> sa.Select[Any]:
+        row = array(user_attributes.c.position, user_attributes.c.name, user_attributes.c.value)
+        stored = sa.select(aggregate(row)).where(user_attributes.c.user_id == users.c.id)
+        return sa.select(users, sa.cast(stored.scalar_subquery(), sa.Text).label("stored_attributes")).where(
+            *conditions
+        )
+
+    return Prepared(
+        select(sa.func.json_agg, sa.func.json_build_array),
+        sqlite=select(sa.func.json_group_array, sa.func.json_array),
     )
+
+
+def _stored_attributes(text: str | None) -> list[tuple[str, str]]:
+    """(name, value) pairs in their saved order, from `_user_with_attributes`' JSON text."""
+    return [(name, value) for _, name, value in sorted(jsoncodec.loads(text))] if text else []
+
+
+_BY_ID = _user_with_attributes(users.c.id == sa.bindparam("user_id"))
+_BY_USERNAME_KEY = _user_with_attributes(
+    users.c.pool_id == sa.bindparam("pool_id"), users.c.username_key == sa.bindparam("key")
 )
-_BY_SUB = Prepared(
-    _SELECT_USER.where(users.c.pool_id == sa.bindparam("pool_id"), users.c.sub == sa.bindparam("sub"))
-)
-_ATTRIBUTES_OF_ONE = Prepared(
-    sa.select(user_attributes.c.name, user_attributes.c.value)
-    .where(user_attributes.c.user_id == sa.bindparam("user_id"))
-    .order_by(user_attributes.c.position)
+_BY_SUB = _user_with_attributes(
+    users.c.pool_id == sa.bindparam("pool_id"), users.c.sub == sa.bindparam("sub")
 )
 
 
@@ -258,7 +277,7 @@ def _one(conn: sa.Connection, query: Prepared, params: dict[str, Any]) -> User |
     row = query.first(conn, params)
     if row is None:
         return None
-    return _stored_user(row, _ATTRIBUTES_OF_ONE.rows(conn, {"user_id": row["id"]}))
+    return _stored_user(row, _stored_attributes(row.pop("stored_attributes")))
 
 
 def get_by_id(conn: sa.Connection, user_id: int) -> User | None:

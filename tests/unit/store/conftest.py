@@ -1,15 +1,17 @@
 """A migrated engine per storage engine, on a database of the test's own (SQLite) or the session's
-scratch database (PostgreSQL)."""
+scratch database (PostgreSQL), and a new pool in it."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from userpool.store import db, migrations
+from tests.unit.store.rows import new_pool
+from userpool.store import db, migrations, pools
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -23,3 +25,11 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine
         yield made
     finally:
         made.dispose()
+
+
+@pytest.fixture
+def pool_id(engine: sa.Engine) -> str:
+    made = f"us-east-1_{secrets.token_hex(4)}"
+    with db.transaction(engine) as conn:
+        pools.insert_pool(conn, new_pool(made))
+    return made

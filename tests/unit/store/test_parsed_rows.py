@@ -8,22 +8,8 @@ import secrets
 import pytest
 import sqlalchemy as sa
 
+from tests.unit.store.rows import new_pool
 from userpool.store import db, pools, tables
-
-
-def _pool(pool_id: str) -> pools.Pool:
-    return pools.Pool(
-        id=pool_id, region="us-east-1", name="kept", config={"MfaConfiguration": "OFF"},
-        id_key_pem="k", access_key_pem="k", created_at=0.0, modified_at=0.0,
-    )  # fmt: skip
-
-
-@pytest.fixture
-def pool_id(engine: sa.Engine) -> str:
-    made = f"us-east-1_{secrets.token_hex(4)}"
-    with db.transaction(engine) as conn:
-        pools.insert_pool(conn, _pool(made))
-    return made
 
 
 def _read(engine: sa.Engine, pool_id: str) -> pools.Pool | None:
@@ -111,7 +97,7 @@ def test_past_its_limit_the_longest_kept_row_goes(engine: sa.Engine) -> None:
     made = [f"us-east-1_{secrets.token_hex(4)}" for _ in range(3)]
     with db.transaction(engine) as conn:
         for pool_id in made:
-            pools.insert_pool(conn, _pool(pool_id))
+            pools.insert_pool(conn, new_pool(pool_id))
     with db.transaction(engine, read_only=True) as conn:
         first = [parsed.get(conn, pool_id) for pool_id in made]
         last_again = parsed.get(conn, made[2])

@@ -10,17 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import drop_postgres_sessions
+from tests.unit.store.rows import insert_pool_row
 from userpool.store import db
 from userpool.store.tables import pools
-
-
-def _insert(conn: sa.Connection, pool_id: str) -> None:
-    conn.execute(
-        pools.insert().values(
-            id=pool_id, region="us-east-1", name="tx", config={}, id_key_pem="k", access_key_pem="k",
-            created_at=0.0, modified_at=0.0,
-        )
-    )  # fmt: skip
 
 
 def _exists(engine: sa.Engine, pool_id: str) -> bool:
@@ -31,7 +23,7 @@ def _exists(engine: sa.Engine, pool_id: str) -> bool:
 def test_a_failed_transaction_leaves_none_of_its_writes(engine: sa.Engine) -> None:
     pool_id = f"us-east-1_{uuid.uuid4().hex[:9]}"
     with pytest.raises(sa.exc.DBAPIError), db.transaction(engine) as conn:
-        _insert(conn, pool_id)
+        insert_pool_row(conn, pool_id)
         conn.execute(sa.text("SELECT * FROM no_such_table"))
     assert not _exists(engine, pool_id)
 
@@ -40,11 +32,11 @@ def test_engine_begin_is_one_transaction_too(engine: sa.Engine) -> None:
     """What migrations use: SQLAlchemy's own `begin`, not `db.transaction`."""
     pool_id = f"us-east-1_{uuid.uuid4().hex[:9]}"
     with pytest.raises(sa.exc.DBAPIError), engine.begin() as conn:
-        _insert(conn, pool_id)
+        insert_pool_row(conn, pool_id)
         conn.execute(sa.text("SELECT * FROM no_such_table"))
     assert not _exists(engine, pool_id)
     with engine.begin() as conn:
-        _insert(conn, pool_id)
+        insert_pool_row(conn, pool_id)
     assert _exists(engine, pool_id)
 
 
@@ -67,7 +59,7 @@ def test_after_postgresql_dropped_the_pools_connections_transactions_begin_on_ne
             assert _backend(conn) not in dropped
         with db.transaction(engine) as conn:
             assert _backend(conn) not in dropped
-            _insert(conn, pool_id)
+            insert_pool_row(conn, pool_id)
         assert _exists(engine, pool_id)
     finally:
         engine.dispose()

@@ -9,23 +9,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.unit.store.rows import insert_pool_row
 from userpool.store import db, migrations
 from userpool.store.tables import pools
-
-
-def _insert(conn: sa.Connection, pool_id: str) -> None:
-    conn.execute(
-        pools.insert().values(
-            id=pool_id,
-            region="us-east-1",
-            name="read-only",
-            config={},
-            id_key_pem="k",
-            access_key_pem="k",
-            created_at=0.0,
-            modified_at=0.0,
-        )
-    )
 
 
 def _count(conn: sa.Connection, pool_id: str) -> int:
@@ -37,12 +23,12 @@ def test_a_write_in_a_read_only_transaction_is_refused_and_leaves_nothing(engine
         pool_id = f"us-east-1_ro{round_:07d}"
         with pytest.raises(Exception) as raised, db.transaction(engine, read_only=True) as conn:
             assert _count(conn, pool_id) == 0
-            _insert(conn, pool_id)
+            insert_pool_row(conn, pool_id)
         assert db.refused_write(raised.value)
         with db.transaction(engine, read_only=True) as conn:
             assert _count(conn, pool_id) == 0
         with db.transaction(engine) as conn:
-            _insert(conn, pool_id)
+            insert_pool_row(conn, pool_id)
         with db.transaction(engine, read_only=True) as conn:
             assert _count(conn, pool_id) == 1
 
