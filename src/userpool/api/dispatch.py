@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from userpool.api.model import operation_model
 from userpool.api.serialize import shape_response
 from userpool.api.validate import parse_request
 from userpool.clock import Clock
+from userpool.domain import ids
 from userpool.settings import Settings
 from userpool.store.db import WriterBusy, is_postgres, refused_write, transaction
 
@@ -150,7 +150,7 @@ def invoke(
     lock (nothing has run then).
     `effects`: a list to receive the after-commit effects (deliveries) for the caller to run
     with `run_effects` before it answers; without it they run here."""
-    request_id = str(uuid.uuid4())
+    request_id = ids.new_uuid()
     try:
         result = _run(server, target, body, plausible_region(region), wait, effects)
     except CognitoError as err:

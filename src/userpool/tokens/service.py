@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -46,8 +45,8 @@ def _sign(pool_pem: str, claims: dict[str, Any]) -> str:
 def _tokens(ctx: Context, pool: Pool, client: Client, user: User, issue: Issue) -> dict[str, Any]:
     user_groups = group_store.groups_of_user(ctx.conn, user.id)
     names = readable(pool.config.get("SchemaAttributes") or [], client.config.get("ReadAttributes"))
-    access = access_claims(issue, user_groups, str(uuid.uuid4()))
-    ident = id_claims(issue, user_groups, user.attributes, names, str(uuid.uuid4()))
+    access = access_claims(issue, user_groups, ids.new_uuid())
+    ident = id_claims(issue, user_groups, user.attributes, names, ids.new_uuid())
     result: dict[str, Any] = {
         "AccessToken": None,
         "ExpiresIn": issue.access_ttl,
@@ -95,7 +94,7 @@ def sign_in(
         "pool_id": pool.id,
         "client_id": client.id,
         "sub": user.sub,  # the user: `sub` is never given to another user, a row id can be
-        "event_id": str(uuid.uuid4()),
+        "event_id": ids.new_uuid(),
         "device_key": device_key,
         "auth_time": float(int(now)),
         "expires_at": now + validity(client.config).refresh,
