@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from userpool.store.prepared import Prepared
 from userpool.store.tables import group_members, groups, users
-from userpool.store.users import User, dict_rows, stored_attributes_column, stored_users
+from userpool.store.users import User, dict_rows, users_from_rows
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def remove_member(conn: sa.Connection, pool_id: str, name: str, user_id: int) ->
 def members(conn: sa.Connection, pool_id: str, name: str, *, after: str | None, limit: int) -> list[User]:
     """Users of a group ordered by their username key, after `after`."""
     query = (
-        sa.select(users, stored_attributes_column(conn.dialect.name))
+        sa.select(users)
         .join(group_members, group_members.c.user_id == users.c.id)
         .where(group_members.c.pool_id == pool_id, group_members.c.group_name == name)
         .order_by(users.c.username_key)
@@ -117,4 +117,4 @@ def members(conn: sa.Connection, pool_id: str, name: str, *, after: str | None, 
     )
     if after is not None:
         query = query.where(users.c.username_key > after)
-    return stored_users(dict_rows(conn.execute(query)))
+    return users_from_rows(conn, dict_rows(conn.execute(query)))

@@ -86,16 +86,13 @@ class Prepared:
         self._by_dialect = {} if sqlite is None else {"sqlite": sqlite}
         self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
 
-    def statement_for(self, dialect: str) -> sa.Executable:
-        """The statement this runs on the dialect named `dialect`."""
-        return self._by_dialect.get(dialect, self.statement)
-
     def _compiled_for(self, conn: sa.Connection, params: Mapping[str, Any]) -> _Compiled:
         dialect = conn.dialect
         key = (dialect.name, tuple(params))
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = _compile(self.statement_for(dialect.name), dialect, key[1])
+            statement = self._by_dialect.get(dialect.name, self.statement)
+            compiled = self._compiled[key] = _compile(statement, dialect, key[1])
         return compiled
 
     def _run(self, conn: sa.Connection, params: Mapping[str, Any]) -> tuple[Any, _Compiled]:

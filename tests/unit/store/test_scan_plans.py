@@ -84,7 +84,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine
 def _plan(conn: sa.Connection, scan: UserScan, after: tuple[Any, str] | None) -> str:
     """The plan of the statement scan_users runs, with its values written in."""
     prepared, params = scan_statement(scan, after=after, limit=61)
-    query = cast(sa.Select[Any], prepared.statement_for(conn.dialect.name)).params(params)
+    query = cast(sa.Select[Any], prepared.statement).params(params)
     sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
     if conn.dialect.name == "sqlite":
         return "\n".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))

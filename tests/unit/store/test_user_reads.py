@@ -1,14 +1,12 @@
-"""store/users.py reads users with their attribute rows in one statement (`stored_attributes_column`):
-a user comes back as it was saved, its attributes in their order whatever their text, by id, by
-username, by `sub`, in a ListUsers page and as a group's member, on both engines. On SQLite one
-statement runs, each table read off an index; PostgreSQL's round trips are counted in
-tests/wire/test_postgres_round_trips.py."""
+"""store/users.py reads a user and its attribute rows in one statement (`_user_with_attributes`):
+the user comes back as it was saved, its attributes in their order whatever their text, by id, by
+username and by `sub`, on both engines; so do a ListUsers page and a group's members (their
+attributes read for the whole page at once). On SQLite one statement reads a user, each table off
+an index; PostgreSQL's round trips are counted in tests/wire/test_postgres_round_trips.py."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -81,30 +79,19 @@ def test_a_missing_user_is_none(engine: sa.Engine, pool_id: str) -> None:
         assert users.get_by_sub(conn, pool_id, "no-sub") is None
 
 
-def _traced(conn: sa.Connection, read: Callable[[], Any]) -> tuple[Any, list[str]]:
-    traced: list[str] = []
-    driver = conn.connection.dbapi_connection
-    driver.set_trace_callback(traced.append)  # type: ignore[union-attr]
-    try:
-        return read(), traced
-    finally:
-        driver.set_trace_callback(None)  # type: ignore[union-attr]
-
-
-def test_on_sqlite_one_statement_reads_a_user_or_a_page_with_their_attributes(
-    engine: sa.Engine, pool_id: str
-) -> None:
+def test_on_sqlite_one_statement_reads_a_user_and_its_attributes(engine: sa.Engine, pool_id: str) -> None:
     if engine.dialect.name != "sqlite":
         pytest.skip("the driver's trace is SQLite's")
     saved = _insert(engine, pool_id, _ODD)
+    traced: list[str] = []
     with db.transaction(engine, read_only=True) as conn:
-        found, traced = _traced(conn, lambda: users.get_by_username_key(conn, pool_id, saved.username_key))
+        driver = conn.connection.dbapi_connection
+        driver.set_trace_callback(traced.append)  # type: ignore[union-attr]
+        try:
+            found = users.get_by_username_key(conn, pool_id, saved.username_key)
+        finally:
+            driver.set_trace_callback(None)  # type: ignore[union-attr]
         plan = [str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {traced[0]}")]
-        page, paged = _traced(
-            conn, lambda: users.scan_users(conn, users.UserScan(pool_id), after=None, limit=5)
-        )
     assert found == saved
     assert len(traced) == 1, traced
     assert not [step for step in plan if step.startswith("SCAN")], plan
-    assert [user for user, _, _ in page] == [saved]
-    assert len(paged) == 1, paged
