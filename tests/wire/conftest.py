@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
@@ -92,9 +93,11 @@ def written(running: Running) -> Iterator[list[str]]:
 @pytest.fixture
 def round_trips(running: Running, tmp_path: Path) -> Iterator[Callable[[], int]]:
     """How many round trips to PostgreSQL the calls have made since the last time it was asked:
-    libpq's own trace of each connection a call checks out, counting PostgreSQL's ReadyForQuery
-    messages (one ends every exchange: a BEGIN, a statement, a COMMIT). The maintenance thread's
-    purges are left out. PostgreSQL only."""
+    libpq's own trace of each connection a call checks out, counting the frontend's `Execute`
+    and `Query` messages (each statement is one exchange, `BEGIN` and `COMMIT` included). Left
+    out: psycopg's own exchanges that prepare a statement (at its fifth use on a connection, a
+    `Parse` of its own) or drop one from its cache (`DEALLOCATE`), which come once per statement
+    and connection, not per call; and the maintenance thread's purges. PostgreSQL only."""
     engine = running.server.engine
     if not db.is_postgres(engine):
         pytest.skip("round trips are PostgreSQL's")
@@ -104,6 +107,7 @@ def round_trips(running: Running, tmp_path: Path) -> Iterator[Callable[[], int]]
     def on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         if threading.current_thread().name != "userpool-maintenance":
             dbapi_connection.pgconn.trace(trace.fileno())
+            dbapi_connection.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
 
     def on_checkin(dbapi_connection: Any, record: Any) -> None:
         if dbapi_connection is not None and not dbapi_connection.closed:
@@ -112,7 +116,7 @@ def round_trips(running: Running, tmp_path: Path) -> Iterator[Callable[[], int]]
     def count() -> int:
         nonlocal counted
         trace.seek(0)
-        seen = sum(1 for line in trace if b"\tReadyForQuery\t" in line)  # only PostgreSQL sends it
+        seen = sum(1 for line in trace if _executes(line))
         found, counted = seen - counted, seen
         return found
 
@@ -124,3 +128,14 @@ def round_trips(running: Running, tmp_path: Path) -> Iterator[Callable[[], int]]
         sa.event.remove(engine, "checkout", on_checkout)
         sa.event.remove(engine, "checkin", on_checkin)
         trace.close()
+
+
+def _executes(line: bytes) -> bool:
+    """Whether a line of libpq's trace is the frontend running a statement of the caller's. Each
+    message's line starts with its direction (`F` or `B`); a statement's text may run on over
+    further lines, which never start so."""
+    fields = line.split(b"\t", 3)
+    if len(fields) < 3 or fields[0] != b"F":
+        return False
+    kind = fields[2]
+    return kind == b"Execute" or (kind == b"Query" and not fields[-1].lstrip().startswith(b'"DEALLOCATE'))
