@@ -2,9 +2,9 @@
 run on the driver's own cursor inside the caller's SQLAlchemy transaction.
 
 SQLAlchemy's execution path (execution context, cursor result, events) costs about 70 µs a
-statement on the benchmark machine and the driver itself about 6 µs; a password sign-in runs five
-statements and a TOTP-MFA sign-in twelve, BEGIN and COMMIT included (on PostgreSQL,
-tests/wire/test_postgres_round_trips.py counts them). The statement is still SQLAlchemy Core,
+statement on the benchmark machine and the driver itself about 6 µs; on PostgreSQL a password
+sign-in runs five statements and a TOTP-MFA sign-in twelve, BEGIN and COMMIT included
+(tests/wire/test_postgres_round_trips.py counts them). The statement is still SQLAlchemy Core,
 compiled by the dialect, and values still go through the column types' bind and result
 processors (JSON, booleans), so both engines get exactly what `Connection.execute` would send.
 """

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.unit.store.rows import new_pool
+from tests.unit.store.helpers import new_pool
 from userpool.store import db, migrations, pools
 
 

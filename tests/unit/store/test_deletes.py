@@ -7,6 +7,7 @@ import uuid
 
 import sqlalchemy as sa
 
+from tests.unit.store.helpers import insert_pool_row
 from userpool.store import imports, pools, tables, users
 
 
@@ -15,12 +16,7 @@ def _fill(conn: sa.Connection) -> dict[str, list[int]]:
     database is shared by the session's tests)."""
     made: dict[str, list[int]] = {}
     for pool_id in (f"us-east-1_{uuid.uuid4().hex[:9]}", f"us-east-1_{uuid.uuid4().hex[:9]}"):
-        conn.execute(
-            tables.pools.insert().values(
-                id=pool_id, region="us-east-1", name=pool_id, config={}, id_key_pem="k",
-                access_key_pem="k", created_at=0.0, modified_at=0.0,
-            )
-        )  # fmt: skip
+        insert_pool_row(conn, pool_id, name=pool_id)
         new = [
             users.unsaved_user(
                 pool_id=pool_id, username=f"u{n}", username_key=f"u{n}", sub=f"{pool_id}-{n}",

@@ -8,7 +8,7 @@ import secrets
 import pytest
 import sqlalchemy as sa
 
-from tests.unit.store.rows import new_pool
+from tests.unit.store.helpers import new_pool, sqlite_plan, sqlite_statements
 from userpool.store import db, pools, tables
 
 
@@ -113,7 +113,7 @@ def test_on_sqlite_the_revision_is_read_off_its_own_index(engine: sa.Engine, poo
         pytest.skip("INDEXED BY is SQLite's")
     with db.transaction(engine, read_only=True) as conn:
         sql = pools._POOLS._revision._compiled_for(conn, {"id": pool_id}).sql
-        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (pool_id,)))
+        plan = " ".join(sqlite_plan(conn, sql, (pool_id,)))
     assert "COVERING INDEX ix_pools_revision" in plan, plan
 
 
@@ -153,15 +153,9 @@ def test_a_kept_clients_and_its_pools_revisions_take_one_statement(engine: sa.En
         pytest.skip("the driver's trace and INDEXED BY are SQLite's")
     made = _client(engine, pool_id)
     assert _both(engine, made.id) is not None  # both kept now
-    traced: list[str] = []
     with db.transaction(engine, read_only=True) as conn:
-        driver = conn.connection.dbapi_connection
-        driver.set_trace_callback(traced.append)  # type: ignore[union-attr]
-        try:
-            found = pools.get_client_and_pool(conn, made.id)
-        finally:
-            driver.set_trace_callback(None)  # type: ignore[union-attr]
-        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {traced[0]}"))
+        found, traced = sqlite_statements(conn, lambda: pools.get_client_and_pool(conn, made.id))
+        plan = " ".join(sqlite_plan(conn, traced[0]))
     assert found is not None and found[1] is not None and found[1].id == pool_id
     assert len(traced) == 1, traced
     assert "COVERING INDEX ix_clients_revision" in plan and "COVERING INDEX ix_pools_revision" in plan, plan

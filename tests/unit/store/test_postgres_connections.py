@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import drop_postgres_sessions
-from tests.unit.store.rows import insert_pool_row
+from tests.unit.store.helpers import insert_pool_row
 from userpool.store import db
 from userpool.store.tables import pools
 

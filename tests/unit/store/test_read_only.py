@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.unit.store.rows import insert_pool_row
+from tests.unit.store.helpers import insert_pool_row
 from userpool.store import db, migrations
 from userpool.store.tables import pools
 

@@ -11,7 +11,8 @@ from typing import Any, cast
 import pytest
 import sqlalchemy as sa
 
-from userpool.store import db, migrations, tables
+from tests.unit.store.helpers import insert_pool_row
+from userpool.store import db, migrations
 from userpool.store.users import User, UserScan, insert_user, scan_statement
 
 POOL = "us-east-1_plans"
@@ -46,12 +47,7 @@ def _populate(engine: sa.Engine) -> None:
     so the planner chooses as it would for a real pool."""
     migrations.migrate(engine)
     with engine.begin() as conn:
-        conn.execute(
-            tables.pools.insert().values(
-                id=POOL, region="us-east-1", name="plans", config={}, id_key_pem="k", access_key_pem="k",
-                created_at=0.0, modified_at=0.0,
-            )
-        )  # fmt: skip
+        insert_pool_row(conn, POOL, name="plans")
         for n in range(1001):
             name, sub, usual = f"user{n:04d}", f"{n:08x}-0000-4000-8000-000000000000", n < 1000
             attributes = {"sub": sub, "email": f"{name}@example.com", "family_name": "Reddy"}

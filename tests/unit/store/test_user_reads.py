@@ -11,6 +11,7 @@ import secrets
 import pytest
 import sqlalchemy as sa
 
+from tests.unit.store.helpers import sqlite_plan, sqlite_statements
 from userpool.store import db, groups, users
 
 # Text a JSON round trip could get wrong, and more than ten attributes, so that an order by the
@@ -83,15 +84,11 @@ def test_on_sqlite_one_statement_reads_a_user_and_its_attributes(engine: sa.Engi
     if engine.dialect.name != "sqlite":
         pytest.skip("the driver's trace is SQLite's")
     saved = _insert(engine, pool_id, _ODD)
-    traced: list[str] = []
     with db.transaction(engine, read_only=True) as conn:
-        driver = conn.connection.dbapi_connection
-        driver.set_trace_callback(traced.append)  # type: ignore[union-attr]
-        try:
-            found = users.get_by_username_key(conn, pool_id, saved.username_key)
-        finally:
-            driver.set_trace_callback(None)  # type: ignore[union-attr]
-        plan = [str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {traced[0]}")]
+        found, traced = sqlite_statements(
+            conn, lambda: users.get_by_username_key(conn, pool_id, saved.username_key)
+        )
+        plan = sqlite_plan(conn, traced[0])
     assert found == saved
     assert len(traced) == 1, traced
     assert not [step for step in plan if step.startswith("SCAN")], plan
