@@ -4,6 +4,7 @@ outbox need the credential the server was started with (console/access.py)."""
 from __future__ import annotations
 
 import base64
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -118,6 +119,12 @@ def test_admin_operations_need_the_credential(exposed: Running) -> None:
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert err.value.response["Error"]["Code"] == "NotAuthorizedException"
     assert err.value.response["Error"]["Message"] == guard.API_REFUSAL
+    # The envelope of every other error (core spec §1.3): its headers and a request id of its own.
+    meta = err.value.response["ResponseMetadata"]
+    assert meta["HTTPHeaders"]["content-type"] == "application/x-amz-json-1.1"
+    assert meta["HTTPHeaders"]["x-amzn-errortype"] == "NotAuthorizedException:"
+    assert meta["HTTPHeaders"]["x-amzn-errormessage"] == guard.API_REFUSAL
+    assert str(uuid.UUID(meta["RequestId"])) == meta["RequestId"]
     pool = client(exposed, CREDENTIAL).create_user_pool(PoolName="yes")["UserPool"]
     assert pool["Name"] == "yes"
 

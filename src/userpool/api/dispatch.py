@@ -102,7 +102,10 @@ def header_text(message: str) -> str:
     return _NOT_IN_HEADER.sub("?", message)[:_HEADER_MESSAGE_MAX].strip(" \t")
 
 
-def _error_reply(err: CognitoError, request_id: str) -> Reply:
+def error_reply(err: CognitoError, request_id: str | None = None) -> Reply:
+    """Cognito's error envelope (core spec §1.3): the status, `{"__type", "message"}`, and the
+    headers AWS sends with it (a new request id unless the call has one)."""
+    request_id = ids.new_uuid() if request_id is None else request_id
     headers = {"x-amzn-RequestId": request_id, "x-amzn-ErrorType": f"{err.code}:"}
     if err.message is not None:
         headers["x-amzn-ErrorMessage"] = header_text(err.message)
@@ -154,12 +157,12 @@ def invoke(
     try:
         result = _run(server, target, body, plausible_region(region), wait, effects)
     except CognitoError as err:
-        return _error_reply(err, request_id)
+        return error_reply(err, request_id)
     except WriterBusy:
         raise
     except Exception:
         log.exception("internal error in %s", target)
-        return _error_reply(
+        return error_reply(
             CognitoError("InternalErrorException", "Internal server error.", status=500), request_id
         )
     return Reply(200, jsoncodec.dumps(result), {"x-amzn-RequestId": request_id})

@@ -4,16 +4,15 @@ own sessions (`userpool.console.pages`)."""
 
 from __future__ import annotations
 
-import json
-import uuid
-from typing import Any
-
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from userpool.api.dispatch import error_reply
+from userpool.api.errors import not_authorized
 from userpool.api.model import TARGET_PREFIX, operation_model
 from userpool.console.access import access_key_id, bearer_or_basic, credential_matches, credential_required
 from userpool.settings import Settings
+from userpool.web.protocol import CONTENT_TYPE
 
 API_REFUSAL = (
     "This server is not bound to a loopback address: admin operations need the console credential "
@@ -72,14 +71,9 @@ class AdminGuard:
 
 
 def api_refusal() -> ASGIApp:
-    """Cognito's error envelope (core spec §1.3): HTTP 400 NotAuthorizedException."""
-    body: dict[str, Any] = {"__type": "NotAuthorizedException", "message": API_REFUSAL}
-    headers = {
-        "x-amzn-RequestId": str(uuid.uuid4()),
-        "x-amzn-ErrorType": "NotAuthorizedException:",
-        "x-amzn-ErrorMessage": API_REFUSAL,
-    }
-    return Response(json.dumps(body), 400, headers, media_type="application/x-amz-json-1.1")
+    """HTTP 400 NotAuthorizedException in the envelope every API call's error has."""
+    reply = error_reply(not_authorized(API_REFUSAL))
+    return Response(reply.body, reply.status, reply.headers, media_type=CONTENT_TYPE.decode("ascii"))
 
 
 def _plain_refusal() -> ASGIApp:
