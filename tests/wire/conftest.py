@@ -91,10 +91,11 @@ def written(running: Running) -> Iterator[list[str]]:
 
 
 @pytest.fixture
-def round_trips(running: Running, tmp_path: Path) -> Iterator[Callable[[], int]]:
-    """How many round trips to PostgreSQL the calls have made since the last time it was asked:
-    libpq's own trace of each connection a call checks out, counting the frontend's `Execute`
-    and `Query` messages (each statement is one exchange, `BEGIN` and `COMMIT` included). Left
+def round_trips(running: Running, tmp_path: Path) -> Iterator[Callable[[], list[str]]]:
+    """The round trips to PostgreSQL the calls have made since the last time it was asked, in
+    order: libpq's own trace of each connection a call checks out, one entry for each of the
+    frontend's `Query` messages (its text: `BEGIN`, `COMMIT`) and `Execute` messages (a prepared
+    or parameterised statement: `"execute"`); each statement is one exchange. Left
     out: psycopg's own exchanges that prepare a statement (at its fifth use on a connection, a
     `Parse` of its own) or drop one from its cache (`DEALLOCATE`), which come once per statement
     and connection, not per call; and the maintenance thread's purges. PostgreSQL only."""
@@ -113,29 +114,32 @@ def round_trips(running: Running, tmp_path: Path) -> Iterator[Callable[[], int]]
         if dbapi_connection is not None and not dbapi_connection.closed:
             dbapi_connection.pgconn.untrace()
 
-    def count() -> int:
+    def since() -> list[str]:
         nonlocal counted
         trace.seek(0)
-        seen = sum(1 for line in trace if _executes(line))
-        found, counted = seen - counted, seen
+        seen = [run for run in map(_statement, trace) if run is not None]
+        found, counted = seen[counted:], len(seen)
         return found
 
     sa.event.listen(engine, "checkout", on_checkout)
     sa.event.listen(engine, "checkin", on_checkin)
     try:
-        yield count
+        yield since
     finally:
         sa.event.remove(engine, "checkout", on_checkout)
         sa.event.remove(engine, "checkin", on_checkin)
         trace.close()
 
 
-def _executes(line: bytes) -> bool:
-    """Whether a line of libpq's trace is the frontend running a statement of the caller's. Each
+def _statement(line: bytes) -> str | None:
+    """The statement a line of libpq's trace runs for the caller: a `Query`'s text, `"execute"`
+    for an `Execute`, None for any other line (a `DEALLOCATE` psycopg sends of its own). Each
     message's line starts with its direction (`F` or `B`); a statement's text may run on over
     further lines, which never start so."""
     fields = line.split(b"\t", 3)
     if len(fields) < 3 or fields[0] != b"F":
-        return False
-    kind = fields[2]
-    return kind == b"Execute" or (kind == b"Query" and not fields[-1].lstrip().startswith(b'"DEALLOCATE'))
+        return None
+    if fields[2] == b"Execute":
+        return "execute"
+    text = fields[-1].strip().strip(b'"').decode() if fields[2] == b"Query" else ""
+    return text if text and not text.startswith("DEALLOCATE") else None

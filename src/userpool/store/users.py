@@ -154,7 +154,8 @@ def _user_with_attributes(*conditions: sa.ColumnElement[bool]) -> Prepared:
     spells JSON aggregation its own way; both give the same text to `_stored_attributes`. A page
     of users reads its attributes with one `IN` query instead (`users_from_rows`): built per user,
     61 JSON arrays a page cost PostgreSQL more than the round trip they saved (at 1,000,000 users
-    a page of 60 took 3.2-3.5 ms at the median against 1.9-2.4 ms, README "Performance")."""
+    a page of 60 took 3.2-3.5 ms at the median against 1.9-2.4 ms, docs/performance.md,
+    session 20)."""
 
     def select(aggregate: _Function, array: _Function) -> sa.Select[Any]:
         row = array(user_attributes.c.position, user_attributes.c.name, user_attributes.c.value)
