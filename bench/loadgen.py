@@ -9,6 +9,7 @@ its error count and its first error.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import multiprocessing
@@ -244,15 +245,22 @@ class Walk:
             params["PaginationToken"] = token
 
 
-def totp_of(secret: str) -> Any:
-    """pyotp's TOTP for a secret; moto hands every user the same 60-bit secret, shorter than
-    pyotp's default minimum, so that check is off here (the codes are the same)."""
+@functools.cache
+def _any_length_totp() -> Any:
+    """pyotp's TOTP class without its minimum secret length: moto hands every user the same 60-bit
+    secret, shorter than pyotp's default minimum (the codes are the same). Made once, not once
+    a user."""
     import pyotp
 
     class AnyLengthTOTP(pyotp.TOTP):
         min_secret_length_bits = 0
 
-    return AnyLengthTOTP(secret)
+    return AnyLengthTOTP
+
+
+def totp_of(secret: str) -> Any:
+    """pyotp's TOTP for a secret (of any length, see `_any_length_totp`)."""
+    return _any_length_totp()(secret)
 
 
 @dataclass(frozen=True)
