@@ -288,17 +288,41 @@ def _cell(row: Row, rows: list[Row]) -> str:
     return f"{text}, **{ratio}** moto" if ratio else text
 
 
-def print_floor(found: floor.Floor | None, rows: list[Row]) -> None:
+def print_floor(found: floor.Floor | None, rows: list[Row], end: floor.Floor | None = None) -> None:
     if found is None:
         return
     print(
         f"\ncrypto floor ({found.processes} processes, bigint backend {found.backend}): "
         f"{found.password:.0f} password sign-ins/s, {found.totp:.0f} TOTP-MFA sign-ins/s"
     )
+    if end is not None:
+        print(
+            f"  measured again at the end: {end.password:.0f} and {end.totp:.0f}/s "
+            f"({_drift(found.password, end.password)}, {_drift(found.totp, end.totp)}: the machine's "
+            "drift; the figures below use the first)"
+        )
     for row in rows:
         if row.engine.startswith("userpool") and "sign-in," in row.workload:
             reference = found.totp if row.workload.startswith("TOTP") else found.password
             print(f"  {row.engine:16} {row.workload:28} {row.rate / reference:6.1%} of the floor")
+
+
+def _drift(first: float, then: float) -> str:
+    return f"{100 * (then - first) / first:+.0f}%" if first else "n/a"
+
+
+def print_alone_again(alone: inprocess.Alone | None, end: inprocess.Alone | None) -> None:
+    """The in-process costs measured at the start and at the end: how far the machine's own
+    speed moved during the run, which the budgets below cannot see."""
+    if alone is None or end is None:
+        return
+    print("\nthe operations alone, in-process, ms of CPU at the start and at the end of the run:")
+    for name, first, then in (
+        ("password sign-in", alone.password, end.password),
+        ("TOTP-MFA sign-in", alone.totp, end.totp),
+        ("AdminCreateUser", alone.create, end.create),
+    ):
+        print(f"  {name:18} {first:.2f} -> {then:.2f} ({_drift(first, then)})")
 
 
 def _budget(
@@ -495,13 +519,19 @@ def main(argv: list[str] | None = None) -> int:
     ]
     with _section(", ".join(engine.name for engine in engines) + ", step by step"):
         rows, again, run_notes, ready = run_interleaved(engines, plan, selected)
+    found_end = alone_end = None
+    if not args.no_floor:  # again: the machines' speed drifts, by a fifth within one run
+        with _section("crypto floor and the operations alone, again"):
+            found_end = floor.measure(seconds=2.0 if args.quick else 4.0)
+            alone_end = inprocess.measure(seconds=2.0 if args.quick else 4.0)
     notes += run_notes
     print()
     print_table(rows)
     print_notes(again, " (a further round)")
     for note in notes:
         print(f"  {note}")
-    print_floor(found, rows)
+    print_floor(found, rows, found_end)
+    print_alone_again(alone, alone_end)
     print_targets(rows, again, found, alone, ready, plan.workers)
     print_markdown(rows)
     return 0
