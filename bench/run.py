@@ -506,11 +506,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average at the start: {_loadavg()} (1, 5, 15 minutes)")
     print(_import_note("at the start"))
     found = alone = None
+    measuring = 2.0 if args.quick else 4.0  # seconds of each crypto floor and in-process measure
     if not args.no_floor:
         with _section("crypto floor"):
-            found = floor.measure(seconds=2.0 if args.quick else 4.0)
+            found = floor.measure(seconds=measuring)
         with _section("the operations alone, in-process"):
-            alone = inprocess.measure(seconds=2.0 if args.quick else 4.0)
+            alone = inprocess.measure(seconds=measuring)
     engines = [ENGINES[name] for name in names if ENGINES[name].kind not in skipped]
     notes = [
         f"{ENGINES[n].name}: skipped ({skipped[ENGINES[n].kind]})"
@@ -522,8 +523,8 @@ def main(argv: list[str] | None = None) -> int:
     found_end = alone_end = None
     if not args.no_floor:  # again: the machines' speed drifts, by a fifth within one run
         with _section("crypto floor and the operations alone, again"):
-            found_end = floor.measure(seconds=2.0 if args.quick else 4.0)
-            alone_end = inprocess.measure(seconds=2.0 if args.quick else 4.0)
+            found_end = floor.measure(seconds=measuring)
+            alone_end = inprocess.measure(seconds=measuring)
     notes += run_notes
     print()
     print_table(rows)

@@ -102,10 +102,9 @@ def header_text(message: str) -> str:
     return _NOT_IN_HEADER.sub("?", message)[:_HEADER_MESSAGE_MAX].strip(" \t")
 
 
-def error_reply(err: CognitoError, request_id: str | None = None) -> Reply:
+def error_reply(err: CognitoError, request_id: str) -> Reply:
     """Cognito's error envelope (core spec §1.3): the status, `{"__type", "message"}`, and the
-    headers AWS sends with it (a new request id unless the call has one)."""
-    request_id = ids.new_uuid() if request_id is None else request_id
+    headers AWS sends with it."""
     headers = {"x-amzn-RequestId": request_id, "x-amzn-ErrorType": f"{err.code}:"}
     if err.message is not None:
         headers["x-amzn-ErrorMessage"] = header_text(err.message)

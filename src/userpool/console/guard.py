@@ -4,15 +4,16 @@ own sessions (`userpool.console.pages`)."""
 
 from __future__ import annotations
 
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from userpool.api.dispatch import error_reply
 from userpool.api.errors import not_authorized
 from userpool.api.model import TARGET_PREFIX, operation_model
 from userpool.console.access import access_key_id, bearer_or_basic, credential_matches, credential_required
+from userpool.domain import ids
 from userpool.settings import Settings
-from userpool.web.protocol import CONTENT_TYPE
+from userpool.web.protocol import send_reply
 
 API_REFUSAL = (
     "This server is not bound to a loopback address: admin operations need the console credential "
@@ -71,9 +72,14 @@ class AdminGuard:
 
 
 def api_refusal() -> ASGIApp:
-    """HTTP 400 NotAuthorizedException in the envelope every API call's error has."""
-    reply = error_reply(not_authorized(API_REFUSAL))
-    return Response(reply.body, reply.status, reply.headers, media_type=CONTENT_TYPE.decode("ascii"))
+    """HTTP 400 NotAuthorizedException in the envelope every API call's error has, sent as every
+    API reply is (`protocol.send_reply`)."""
+    reply = error_reply(not_authorized(API_REFUSAL), ids.new_uuid())
+
+    async def refuse(_scope: Scope, _receive: Receive, send: Send) -> None:
+        await send_reply(reply, send)
+
+    return refuse
 
 
 def _plain_refusal() -> ASGIApp:

@@ -79,8 +79,13 @@ class Protocol:
                 return
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
-        reply = await self._reply(name, b"".join(chunks), region_of(authorization))
-        headers = [(b"content-type", CONTENT_TYPE), (b"content-length", b"%d" % len(reply.body))]
-        headers += [(key.lower().encode(), value.encode("latin-1")) for key, value in reply.headers.items()]
-        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-        await send({"type": "http.response.body", "body": reply.body})
+        await send_reply(await self._reply(name, b"".join(chunks), region_of(authorization)), send)
+
+
+async def send_reply(reply: dispatch.Reply, send: Send) -> None:
+    """A reply over HTTP: the JSON 1.1 content type, its length and its own headers, then its
+    body. Every API call's reply, and the console guard's refusal of one, goes out here."""
+    headers = [(b"content-type", CONTENT_TYPE), (b"content-length", b"%d" % len(reply.body))]
+    headers += [(key.lower().encode(), value.encode("latin-1")) for key, value in reply.headers.items()]
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": reply.body})
