@@ -20,6 +20,13 @@ import botocore
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 
+
+def operation_of(target: str) -> str:
+    """The operation an `X-Amz-Target` header names (`AWSCognitoIdentityProviderService.<Name>`),
+    or "" when the target lacks that prefix; whether the operation exists is `operation_model`'s to say."""
+    return target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else ""
+
+
 # The model file of the pinned botocore, read directly: a botocore session (its loader, its
 # credential and endpoint machinery) costs a fifth of a second to import and gives the same model.
 _MODEL_DIR = Path(botocore.__file__).parent / "data" / "cognito-idp"

@@ -9,7 +9,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from userpool.api.dispatch import error_reply
 from userpool.api.errors import not_authorized
-from userpool.api.model import TARGET_PREFIX, operation_model
+from userpool.api.model import operation_model, operation_of
 from userpool.console.access import access_key_id, bearer_or_basic, credential_matches, credential_required
 from userpool.domain import ids
 from userpool.settings import Settings
@@ -59,8 +59,7 @@ class AdminGuard:
         path, method = scope.get("path", ""), scope.get("method", "")
         authorization = _header(scope, b"authorization")
         if path == "/" and method == "POST":
-            target = _header(scope, b"x-amz-target")
-            name = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else ""
+            name = operation_of(_header(scope, b"x-amz-target"))
             if is_public_operation(name) or credential_matches(self.settings, access_key_id(authorization)):
                 return None
             return api_refusal()

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from userpool.api import dispatch
-from userpool.api.model import TARGET_PREFIX
+from userpool.api.model import operation_of
 from userpool.store.db import WriterBusy, is_postgres
 from userpool.web import balance
 
@@ -70,7 +70,7 @@ class Protocol:
                 target = value.decode("latin-1")
             elif key == b"authorization":
                 authorization = value.decode("latin-1")
-        name = target[len(TARGET_PREFIX) :] if target.startswith(TARGET_PREFIX) else ""
+        name = operation_of(target)
         chunks = []
         more = True
         while more:
