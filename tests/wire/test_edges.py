@@ -51,7 +51,9 @@ def test_validation_sentence(running: Running) -> None:
 
 def test_health_and_well_known(running: Running, idp: Any) -> None:
     assert httpx.get(f"{running.url}/_userpool/health").status_code == 200
-    assert httpx.get(f"{running.url}/us-east-1_nothere00/.well-known/jwks.json").status_code == 404
+    missing = httpx.get(f"{running.url}/us-east-1_nothere00/.well-known/jwks.json")
+    assert missing.status_code == 404
+    assert missing.json() == {"message": "User pool us-east-1_nothere00 does not exist."}
     pool_id = idp.create_user_pool(PoolName="keys")["UserPool"]["Id"]
     other_id = idp.create_user_pool(PoolName="other")["UserPool"]["Id"]
     keys = httpx.get(f"{running.url}/{pool_id}/.well-known/jwks.json").json()["keys"]

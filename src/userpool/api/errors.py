@@ -48,5 +48,10 @@ def resource_not_found(message: str) -> CognitoError:
     return CognitoError("ResourceNotFoundException", message)
 
 
+def pool_not_found(pool_id: str) -> CognitoError:
+    """Core spec §1.6: `User pool <poolId> does not exist.`"""
+    return resource_not_found(f"User pool {pool_id} does not exist.")
+
+
 def user_not_found() -> CognitoError:
     return CognitoError("UserNotFoundException", "User does not exist.")

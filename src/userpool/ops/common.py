@@ -11,6 +11,7 @@ from userpool.api.errors import (
     CognitoError,
     invalid_parameter,
     not_authorized,
+    pool_not_found,
     resource_not_found,
     user_not_found,
 )
@@ -43,11 +44,6 @@ def token_caller(ctx: Context, access_token: str) -> Caller:
     return caller
 
 
-def _no_pool(pool_id: str) -> CognitoError:
-    """Core spec §1.6: `User pool <poolId> does not exist.`"""
-    return resource_not_found(f"User pool {pool_id} does not exist.")
-
-
 def _no_client(client_id: str) -> CognitoError:
     """Core spec §1.6: `User pool client <clientId> does not exist.`"""
     return resource_not_found(f"User pool client {client_id} does not exist.")
@@ -56,7 +52,7 @@ def _no_client(client_id: str) -> CognitoError:
 def require_pool(ctx: Context, pool_id: str) -> Pool:
     pool = pools.get_pool(ctx.conn, pool_id)
     if pool is None:
-        raise _no_pool(pool_id)
+        raise pool_not_found(pool_id)
     return pool
 
 
@@ -75,7 +71,7 @@ def client_and_pool(ctx: Context, client_id: str) -> tuple[Client, Pool]:
         raise _no_client(client_id)
     client, pool = found
     if pool is None:
-        raise _no_pool(client.pool_id)
+        raise pool_not_found(client.pool_id)
     return client, pool
 
 

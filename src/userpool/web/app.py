@@ -13,6 +13,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from userpool.api import dispatch
+from userpool.api.errors import pool_not_found
 from userpool.console.guard import AdminGuard
 from userpool.store import outbox, pools
 from userpool.store.db import transaction
@@ -44,7 +45,7 @@ def create_app(server: dispatch.Server) -> Starlette:
         with transaction(server.engine) as conn:
             pool = pools.get_pool(conn, pool_id)
         if pool is None:
-            return JSONResponse({"message": f"User pool {pool_id} does not exist."}, 404)
+            return JSONResponse({"message": pool_not_found(pool_id).message}, 404)
         doc: dict[str, Any]
         if request.path_params["doc"] == "jwks.json":
             doc = jwks_document(pool)
