@@ -288,7 +288,9 @@ def _cell(row: Row, rows: list[Row]) -> str:
     return f"{text}, **{ratio}** moto" if ratio else text
 
 
-def print_floor(found: floor.Floor | None, rows: list[Row], end: floor.Floor | None = None) -> None:
+def print_floor(found: floor.Floor | None, end: floor.Floor | None, rows: list[Row]) -> None:
+    """The crypto floor at the start (`found`) and at the end of the run (`end`: both or neither
+    are measured), and each userpool sign-in figure as a fraction of the first."""
     if found is None:
         return
     print(
@@ -531,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
     print_notes(again, " (a further round)")
     for note in notes:
         print(f"  {note}")
-    print_floor(found, rows, found_end)
+    print_floor(found, found_end, rows)
     print_alone_again(alone, alone_end)
     print_targets(rows, again, found, alone, ready, plan.workers)
     print_markdown(rows)
