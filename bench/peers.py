@@ -64,14 +64,22 @@ def compile_sources() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], check=True)
 
 
+def peer_pip() -> list[str]:
+    """`pip install --quiet` into bench/.venv, made first if missing: on the interpreter that
+    runs the bench, as userpool is (a venv made from a venv takes its base interpreter), so that
+    moto is not measured on another Python than the one it is compared with."""
+    python = PEER_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+    return [str(python), "-m", "pip", "install", "--quiet"]
+
+
 def ensure_installed(kinds: set[str]) -> dict[str, str]:
     """Install missing peers; returns {kind: reason} for peers that cannot run here."""
     missing: dict[str, str] = {}
     if "moto" in kinds and not MOTO_SERVER.exists():
         print("setting up bench/.venv with moto[server] (bench/requirements.txt) ...", flush=True)
-        subprocess.run(["python3", "-m", "venv", str(PEER_VENV)], check=True)
-        pip = [str(PEER_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-        subprocess.run([*pip, "-r", str(BENCH / "requirements.txt")], check=True)
+        subprocess.run([*peer_pip(), "-r", str(BENCH / "requirements.txt")], check=True)
     if "cognito-local" in kinds and not COGNITO_LOCAL.exists():
         if shutil.which("npm") is None or shutil.which("node") is None:
             missing["cognito-local"] = "node/npm not installed"

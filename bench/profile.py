@@ -65,10 +65,7 @@ def _py_spy() -> str:
         if candidate.exists():
             return str(candidate)
     print(f"installing {PY_SPY} into bench/.venv ...", flush=True)
-    if not (peers.PEER_VENV / "bin" / "python").exists():
-        subprocess.run(["python3", "-m", "venv", str(peers.PEER_VENV)], check=True)
-    pip = [str(peers.PEER_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", PY_SPY]
-    subprocess.run(pip, check=True)
+    subprocess.run([*peers.peer_pip(), PY_SPY], check=True)
     return str(peers.PEER_VENV / "bin" / "py-spy")
 
 
