@@ -405,11 +405,15 @@ class Result:
         return 1000 * ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
+_BEFORE_START = 0.01  # seconds before the start at which `before` is called
+
+
 def run(
     url: str, workloads: Sequence[Workload], seconds: float, *, before: Callable[[], None] | None = None
 ) -> Result:
     """Run one worker process per workload from a common start, `seconds` at most; `before` is
-    called just before the start (to sample the server)."""
+    called just before the start (to sample the server and the machine), once the workers have
+    had their time to make what they need (`ready()`), so that their making it is not counted."""
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     start = time.time() + 0.3
@@ -420,6 +424,7 @@ def run(
     for proc in procs:
         proc.start()
     if before is not None:
+        time.sleep(max(0.0, start - _BEFORE_START - time.time()))
         before()
     outs = sorted((queue.get(timeout=seconds + 120) for _ in procs), key=lambda out: out.worker)
     for proc in procs:

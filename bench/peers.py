@@ -121,6 +121,20 @@ class Usage:
     system: float = 0.0  # the system (kernel) part of `cpu`
 
 
+@dataclass(frozen=True)
+class Machine:
+    """The whole machine's CPU seconds so far, over all cores (`/proc/stat`)."""
+
+    busy: float  # user, nice, system, irq and softirq: every process's work and the kernel's
+    steal: float  # taken by the hypervisor for other guests while this one wanted to run
+
+
+def machine() -> Machine:
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return Machine((user + nice + system + irq + softirq) / TICKS, steal / TICKS)
+
+
 def usage(pid: int) -> Usage:
     cpu = system = 0.0
     rss = 0

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import fixtures
 import loadgen
 from loadgen import Calls, Result, TotpSignIns, Walk, Workload
-from peers import Running, Usage
+from peers import Machine, Running, Usage, machine
 
 
 @dataclass
@@ -37,13 +37,38 @@ class Row:
     system_cpu: float = 0.0  # the system (kernel) part of `cpu`
     notes: list[str] = field(default_factory=list)
     waited: float = 0.0  # seconds the clients waited for a TOTP user with a code the server accepts
+    others_cpu: float = 0.0  # CPU seconds of the machine's other processes (not server, not load)
+    steal: float = 0.0  # seconds the hypervisor took from this machine's cores
+
+
+# A step's figures are the server's and the load generator's alone when nothing else ran: more than
+# this many cores' worth of other work (or of the hypervisor's steal) over the step is noted.
+OTHERS_NOTED = 0.1
 
 
 def measure(running: Running, name: str, workloads: Sequence[Workload], seconds: float, unit: str) -> Row:
-    before: list[Usage] = []
-    result = loadgen.run(running.url, workloads, seconds, before=lambda: before.append(running.usage()))
-    after = running.usage()
-    return row_of(name, running, result, before[0], after, unit)
+    before: list[tuple[Usage, Machine]] = []
+    result = loadgen.run(
+        running.url, workloads, seconds, before=lambda: before.append((running.usage(), machine()))
+    )
+    after, machine_after = running.usage(), machine()
+    row = row_of(name, running, result, before[0][0], after, unit)
+    note_others(row, before[0][1], machine_after)
+    return row
+
+
+def note_others(row: Row, before: Machine, after: Machine) -> None:
+    """What else the machine did over the step, noted when it is more than `OTHERS_NOTED` cores:
+    another process's work (an idle peer's housekeeping, PostgreSQL's background writers) or the
+    hypervisor's steal slows the server without showing in its own CPU figures."""
+    row.others_cpu = max(0.0, after.busy - before.busy - row.cpu - row.client_cpu)
+    row.steal = after.steal - before.steal
+    if row.wall <= 0:
+        return
+    if row.others_cpu / row.wall > OTHERS_NOTED:
+        row.notes.append(f"other processes used {row.others_cpu / row.wall:.2f} cores over the step")
+    if row.steal / row.wall > OTHERS_NOTED:
+        row.notes.append(f"the hypervisor took {row.steal / row.wall:.2f} cores over the step (steal)")
 
 
 def row_of(name: str, running: Running, result: Result, before: Usage, after: Usage, unit: str) -> Row:
