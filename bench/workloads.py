@@ -53,20 +53,22 @@ def measure(running: Running, name: str, workloads: Sequence[Workload], seconds:
     )
     after, machine_after = running.usage(), machine()
     row = row_of(name, running, result, before[0][0], after, unit)
-    note_others(row, before[0][1], machine_after)
+    note_others(row, before[0][1], machine_after, postgres=running.engine.db == "postgres")
     return row
 
 
-def note_others(row: Row, before: Machine, after: Machine) -> None:
+def note_others(row: Row, before: Machine, after: Machine, *, postgres: bool = False) -> None:
     """What else the machine did over the step, noted when it is more than `OTHERS_NOTED` cores:
     another process's work (an idle peer's housekeeping, PostgreSQL's background writers) or the
-    hypervisor's steal slows the server without showing in its own CPU figures."""
+    hypervisor's steal slows the server without showing in its own CPU figures. On PostgreSQL
+    the database's own processes, which serve the step, are among the others."""
     row.others_cpu = max(0.0, after.busy - before.busy - row.cpu - row.client_cpu)
     row.steal = after.steal - before.steal
     if row.wall <= 0:
         return
     if row.others_cpu / row.wall > OTHERS_NOTED:
-        row.notes.append(f"other processes used {row.others_cpu / row.wall:.2f} cores over the step")
+        who = "PostgreSQL's processes and any others" if postgres else "other processes"
+        row.notes.append(f"{who} used {row.others_cpu / row.wall:.2f} cores over the step")
     if row.steal / row.wall > OTHERS_NOTED:
         row.notes.append(f"the hypervisor took {row.steal / row.wall:.2f} cores over the step (steal)")
 
