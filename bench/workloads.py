@@ -46,14 +46,48 @@ class Row:
 OTHERS_NOTED = 0.1
 
 
-def measure(running: Running, name: str, workloads: Sequence[Workload], seconds: float, unit: str) -> Row:
+@dataclass(frozen=True)
+class Step:
+    """A measured step's outcome, with the server and the machine sampled at its start and end."""
+
+    result: Result
+    before: Usage
+    after: Usage
+    machine_before: Machine
+    machine_after: Machine
+
+
+def run_step(running: Running, workloads: Sequence[Workload], seconds: float) -> Step:
     before: list[tuple[Usage, Machine]] = []
     result = loadgen.run(
         running.url, workloads, seconds, before=lambda: before.append((running.usage(), machine()))
     )
-    after, machine_after = running.usage(), machine()
-    row = row_of(name, running, result, before[0][0], after, unit)
-    note_others(row, before[0][1], machine_after, postgres=running.engine.db == "postgres")
+    return Step(result, before[0][0], running.usage(), before[0][1], machine())
+
+
+def measure(running: Running, name: str, workloads: Sequence[Workload], seconds: float, unit: str) -> Row:
+    return row_of(name, running, run_step(running, workloads, seconds), unit)
+
+
+def row_of(name: str, running: Running, step: Step, unit: str) -> Row:
+    result, before, after = step.result, step.before, step.after
+    row = Row(
+        workload=name,
+        engine=running.engine.name,
+        rate=result.rate,
+        unit=unit,
+        p50=result.percentile(0.50),
+        p99=result.percentile(0.99),
+        cpu=after.cpu - before.cpu,
+        system_cpu=after.system - before.system,
+        wall=result.wall,
+        rss_before=before.rss,
+        rss_after=after.rss,
+        errors=result.errors,
+        first_error=result.first_error,
+        client_cpu=result.client_cpu,
+    )
+    note_others(row, step.machine_before, step.machine_after, postgres=running.engine.db == "postgres")
     return row
 
 
@@ -71,25 +105,6 @@ def note_others(row: Row, before: Machine, after: Machine, *, postgres: bool = F
         row.notes.append(f"{who} used {row.others_cpu / row.wall:.2f} cores over the step")
     if row.steal / row.wall > OTHERS_NOTED:
         row.notes.append(f"the hypervisor took {row.steal / row.wall:.2f} cores over the step (steal)")
-
-
-def row_of(name: str, running: Running, result: Result, before: Usage, after: Usage, unit: str) -> Row:
-    return Row(
-        workload=name,
-        engine=running.engine.name,
-        rate=result.rate,
-        unit=unit,
-        p50=result.percentile(0.50),
-        p99=result.percentile(0.99),
-        cpu=after.cpu - before.cpu,
-        system_cpu=after.system - before.system,
-        wall=result.wall,
-        rss_before=before.rss,
-        rss_after=after.rss,
-        errors=result.errors,
-        first_error=result.first_error,
-        client_cpu=result.client_cpu,
-    )
 
 
 def _sign_in_body(client_id: str, username: str) -> tuple[str, bytes]:
@@ -118,17 +133,15 @@ def totp_sign_ins(running: Running, pool: fixtures.SignInPool, clients: int, sec
         )
         for indexes in slices
     ]
-    before: list[Usage] = []
-    result = loadgen.run(running.url, workloads, seconds, before=lambda: before.append(running.usage()))
-    after = running.usage()
+    measured = run_step(running, workloads, seconds)
     waits = 0
-    for indexes, state in zip(slices, result.states, strict=True):
+    for indexes, state in zip(slices, measured.result.states, strict=True):
         if state:
             waits += state["waits"]
             for i, step in zip(indexes, state["last_steps"], strict=True):
                 pool.last_steps[i] = step
     noun = "client" if clients == 1 else "clients"
-    row = row_of(f"TOTP-MFA sign-in, {clients} {noun}", running, result, before[0], after, "sign-ins/s")
+    row = row_of(f"TOTP-MFA sign-in, {clients} {noun}", running, measured, "sign-ins/s")
     row.waited = waits * loadgen.WAIT_SECONDS
     if waits:
         row.notes.append(f"every TOTP user had used its codes: clients waited {row.waited:.1f}s")
