@@ -37,8 +37,6 @@ class Row:
     system_cpu: float = 0.0  # the system (kernel) part of `cpu`
     notes: list[str] = field(default_factory=list)
     waited: float = 0.0  # seconds the clients waited for a TOTP user with a code the server accepts
-    others_cpu: float = 0.0  # CPU seconds of the machine's other processes (not server, not load)
-    steal: float = 0.0  # seconds the hypervisor took from this machine's cores
 
 
 # A step's figures are the server's and the load generator's alone when nothing else ran: more than
@@ -87,24 +85,25 @@ def row_of(name: str, running: Running, step: Step, unit: str) -> Row:
         first_error=result.first_error,
         client_cpu=result.client_cpu,
     )
-    note_others(row, step.machine_before, step.machine_after, postgres=running.engine.db == "postgres")
+    note_others(row, step, postgres=running.engine.db == "postgres")
     return row
 
 
-def note_others(row: Row, before: Machine, after: Machine, *, postgres: bool = False) -> None:
+def note_others(row: Row, step: Step, *, postgres: bool) -> None:
     """What else the machine did over the step, noted when it is more than `OTHERS_NOTED` cores:
     another process's work (an idle peer's housekeeping, PostgreSQL's background writers) or the
     hypervisor's steal slows the server without showing in its own CPU figures. On PostgreSQL
     the database's own processes, which serve the step, are among the others."""
-    row.others_cpu = max(0.0, after.busy - before.busy - row.cpu - row.client_cpu)
-    row.steal = after.steal - before.steal
     if row.wall <= 0:
         return
-    if row.others_cpu / row.wall > OTHERS_NOTED:
+    busy = step.machine_after.busy - step.machine_before.busy
+    others = (busy - row.cpu - row.client_cpu) / row.wall
+    steal = (step.machine_after.steal - step.machine_before.steal) / row.wall
+    if others > OTHERS_NOTED:
         who = "PostgreSQL's processes and any others" if postgres else "other processes"
-        row.notes.append(f"{who} used {row.others_cpu / row.wall:.2f} cores over the step")
-    if row.steal / row.wall > OTHERS_NOTED:
-        row.notes.append(f"the hypervisor took {row.steal / row.wall:.2f} cores over the step (steal)")
+        row.notes.append(f"{who} used {others:.2f} cores over the step")
+    if steal > OTHERS_NOTED:
+        row.notes.append(f"the hypervisor took {steal:.2f} cores over the step (steal)")
 
 
 def _sign_in_body(client_id: str, username: str) -> tuple[str, bytes]:
