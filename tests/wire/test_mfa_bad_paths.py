@@ -42,6 +42,7 @@ WRONG_CODE = ("CodeMismatchException", "Invalid code or auth state for the user.
 LOCKED = ("NotAuthorizedException", "Password attempts exceeded")
 ONE_OF = ("InvalidParameterException", "Exactly one of AccessToken and Session must be provided.")
 VERIFY_MISMATCH = ("EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA")
+NO_TOKEN = ("SoftwareTokenMFANotFoundException", "Software Token MFA does not exist for the user.")
 
 
 def sms_user(idp: Any, username: str = "sam", admin: bool = False, **client: Any) -> tuple[Flow, str]:
@@ -263,6 +264,17 @@ def test_verify_wrong_code_by_access_token(running: Running, idp: Any, clock: Sh
     code = totp_code(clock, secret)
     assert fails(idp.verify_software_token, AccessToken=token, UserCode=wrong(code)) == VERIFY_MISMATCH
     assert idp.verify_software_token(AccessToken=token, UserCode=code)["Status"] == "SUCCESS"
+
+
+def test_verify_without_an_associated_token(running: Running, idp: Any) -> None:
+    """MFA spec §7.2: VerifySoftwareToken with no pending secret (AssociateSoftwareToken never
+    called) is SoftwareTokenMFANotFoundException, whatever the code."""
+    pool_id = mfa_pool(idp)
+    set_mfa(idp, pool_id, "OPTIONAL", totp=True)
+    client_id = mfa_client(idp, pool_id)
+    new_user(idp, pool_id, "wes")
+    token = access_token(idp, client_id, "wes")
+    assert fails(idp.verify_software_token, AccessToken=token, UserCode="123456") == NO_TOKEN
 
 
 # --------------------------------------------------------------------------- lockout

@@ -55,3 +55,9 @@ def pool_not_found(pool_id: str) -> CognitoError:
 
 def user_not_found() -> CognitoError:
     return CognitoError("UserNotFoundException", "User does not exist.")
+
+
+def totp_not_found() -> CognitoError:
+    """MFA spec §7.2-§7.3: the user has no software token (or none pending, to verify)."""
+    message = "Software Token MFA does not exist for the user."
+    return CognitoError("SoftwareTokenMFANotFoundException", message)

@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from userpool.api.context import Context
-from userpool.api.errors import CognitoError, invalid_parameter, not_authorized
+from userpool.api.errors import CognitoError, invalid_parameter, not_authorized, totp_not_found
 from userpool.crypto import totp
 from userpool.delivery.sender import send
 from userpool.domain import templates
@@ -197,9 +197,7 @@ def _answer_totp(ctx: Context, session: AuthSession, user: User, responses: Mapp
     given = required(responses, "SOFTWARE_TOKEN_MFA_CODE")
     token = user.mfa.get("totp") or {}
     if not (token.get("verified") and token.get("secret")):
-        raise CognitoError(
-            "SoftwareTokenMFANotFoundException", "Software Token MFA does not exist for the user."
-        )
+        raise totp_not_found()
     step = totp.matching_step(str(token["secret"]), given, ctx.now())
     if step is None:
         raise _wrong(ctx, session, user, WRONG_TOTP)

@@ -7,7 +7,7 @@ from functools import partial
 from typing import Any
 
 from userpool.api.context import Context
-from userpool.api.errors import CognitoError, not_authorized
+from userpool.api.errors import CognitoError, not_authorized, user_not_found
 from userpool.domain.lockout import LOCKED_MESSAGE, count_after_failure, is_locked, lock_until
 from userpool.ops.common import RESET_REQUIRED
 from userpool.ops.passwords import password_matches
@@ -28,7 +28,7 @@ def unknown_user(client: Client) -> CognitoError:
     """Core spec §8.1 step 3 / §12: LEGACY names the missing user, ENABLED does not."""
     if prevents_existence_errors(client):
         return not_authorized(INCORRECT)
-    return CognitoError("UserNotFoundException", "User does not exist.")
+    return user_not_found()
 
 
 def record_failure(ctx: Context, user: User) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from userpool.api.context import Context
 from userpool.api.dispatch import operation
-from userpool.api.errors import CognitoError, invalid_parameter, not_authorized
+from userpool.api.errors import CognitoError, invalid_parameter, not_authorized, totp_not_found
 from userpool.crypto import totp
 from userpool.domain.mfa import TOTP, pool_mfa
 from userpool.ops.signin import session_lifetime, start_session
@@ -94,9 +94,7 @@ def verify_software_token(ctx: Context, params: dict[str, Any]) -> Mapping[str, 
     token = dict(user.mfa.get("totp") or {})
     pending = token.get("pending_secret")
     if not pending:
-        raise CognitoError(
-            "SoftwareTokenMFANotFoundException", "Software Token MFA does not exist for the user."
-        )
+        raise totp_not_found()
     step = totp.matching_step(str(pending), params["UserCode"], ctx.now())
     if step is None:
         raise CognitoError("EnableSoftwareTokenMFAException", MISMATCH)
