@@ -53,6 +53,11 @@ def pool_not_found(pool_id: str) -> CognitoError:
     return resource_not_found(f"User pool {pool_id} does not exist.")
 
 
+def client_not_found(client_id: str) -> CognitoError:
+    """Core spec §1.6: `User pool client <clientId> does not exist.`"""
+    return resource_not_found(f"User pool client {client_id} does not exist.")
+
+
 def user_not_found() -> CognitoError:
     return CognitoError("UserNotFoundException", "User does not exist.")
 

@@ -9,10 +9,10 @@ from typing import Any
 from userpool.api.context import Context
 from userpool.api.errors import (
     CognitoError,
+    client_not_found,
     invalid_parameter,
     not_authorized,
     pool_not_found,
-    resource_not_found,
     user_not_found,
 )
 from userpool.crypto.secret_hash import hash_matches
@@ -44,11 +44,6 @@ def token_caller(ctx: Context, access_token: str) -> Caller:
     return caller
 
 
-def _no_client(client_id: str) -> CognitoError:
-    """Core spec §1.6: `User pool client <clientId> does not exist.`"""
-    return resource_not_found(f"User pool client {client_id} does not exist.")
-
-
 def require_pool(ctx: Context, pool_id: str) -> Pool:
     pool = pools.get_pool(ctx.conn, pool_id)
     if pool is None:
@@ -60,7 +55,7 @@ def require_client(ctx: Context, client_id: str, pool_id: str | None = None) -> 
     """Core spec §1.2: client ids are unique across pools, so the client names its pool."""
     client = pools.get_client(ctx.conn, client_id)
     if client is None or (pool_id is not None and client.pool_id != pool_id):
-        raise _no_client(client_id)
+        raise client_not_found(client_id)
     return client
 
 
@@ -68,7 +63,7 @@ def client_and_pool(ctx: Context, client_id: str) -> tuple[Client, Pool]:
     """`require_client` and the pool the client names (`require_pool`), read together."""
     found = pools.get_client_and_pool(ctx.conn, client_id)
     if found is None:
-        raise _no_client(client_id)
+        raise client_not_found(client_id)
     client, pool = found
     if pool is None:
         raise pool_not_found(client.pool_id)
