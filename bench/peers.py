@@ -64,11 +64,33 @@ def compile_sources() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], check=True)
 
 
-def peer_pip() -> list[str]:
-    """`pip install --quiet` into bench/.venv, made first if missing: on the interpreter that
-    runs the bench, as userpool is (a venv made from a venv takes its base interpreter), so that
-    moto is not measured on another Python than the one it is compared with."""
+def peer_venv_foreign() -> str | None:
+    """Why bench/.venv is not on the interpreter that runs the bench, or None: its Python, asked,
+    names another base installation or version (or does not run). A venv left by another
+    checkout's or another machine's Python would measure moto on that Python."""
     python = PEER_VENV / "bin" / "python"
+    if not python.exists():
+        return None
+    ours = repr((sys.base_prefix, sys.version))
+    asked = subprocess.run(
+        [str(python), "-c", "import sys; print(repr((sys.base_prefix, sys.version)))"],
+        capture_output=True,
+        text=True,
+    )
+    theirs = asked.stdout.strip() if asked.returncode == 0 else "a Python that does not run"
+    return None if theirs == ours else f"{theirs}, not {ours}"
+
+
+def peer_pip() -> list[str]:
+    """`pip install --quiet` into bench/.venv, made first if missing or made by another Python
+    (`peer_venv_foreign`): on the interpreter that runs the bench, as userpool is (a venv made
+    from a venv takes its base interpreter), so that moto is not measured on another Python than
+    the one it is compared with."""
+    python = PEER_VENV / "bin" / "python"
+    foreign = peer_venv_foreign()
+    if foreign is not None:
+        print(f"bench/.venv was made by another Python ({foreign}): making it again", flush=True)
+        shutil.rmtree(PEER_VENV)
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
     return [str(python), "-m", "pip", "install", "--quiet"]
@@ -77,7 +99,7 @@ def peer_pip() -> list[str]:
 def ensure_installed(kinds: set[str]) -> dict[str, str]:
     """Install missing peers; returns {kind: reason} for peers that cannot run here."""
     missing: dict[str, str] = {}
-    if "moto" in kinds and not MOTO_SERVER.exists():
+    if "moto" in kinds and (not MOTO_SERVER.exists() or peer_venv_foreign() is not None):
         print("setting up bench/.venv with moto[server] (bench/requirements.txt) ...", flush=True)
         subprocess.run([*peer_pip(), "-r", str(BENCH / "requirements.txt")], check=True)
     if "cognito-local" in kinds and not COGNITO_LOCAL.exists():
