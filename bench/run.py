@@ -328,13 +328,20 @@ def print_alone_again(alone: inprocess.Alone | None, end: inprocess.Alone | None
 
 
 def _budget(
-    ours: Row, moto: Row, rows: list[Row], found: floor.Floor | None, alone: inprocess.Alone | None
+    ours: Row,
+    moto: Row,
+    rows: list[Row],
+    found: floor.Floor | None,
+    alone: inprocess.Alone | None,
+    alone_end: inprocess.Alone | None = None,
 ) -> str:
     """What 5x moto leaves a call: the machine's cores over five times moto's rate, against the
     CPU userpool and the load generator spent a call in this step; then what of it goes before
     the operation does its own work: the crypto floor's share and the server's cost of a call that
     does nothing (one a password sign-in or a create, two a TOTP-MFA sign-in); and what the
-    operation costs alone, in-process, against what it cost served."""
+    operation costs alone, in-process, against what it cost served (against the cost alone at the
+    start of the run and, where it was measured again, at its end: a machine that drifted between
+    the two can make the start's figure say that serving costs less than nothing)."""
     cores = os.cpu_count() or 1
     done = ours.rate * ours.wall
     if not done:
@@ -384,6 +391,9 @@ def _budget(
             f"{most / moto.rate:.1f}x moto; "
             f"served, the server spent {server - cost:.2f} ms more"
         )
+        if alone_end is not None:
+            end = alone_end.of(ours.workload)
+            text += f"; {server - end:.2f} ms more than the cost alone at the end of the run ({end:.2f} ms)"
     return text
 
 
@@ -394,6 +404,7 @@ def print_targets(
     alone: inprocess.Alone | None,
     ready: dict[str, list[float]],
     workers: int,
+    alone_end: inprocess.Alone | None = None,
 ) -> None:
     """Each 5x target on the median of its rounds' ratios (the table's step, then `again`'s in
     order; each round measures userpool and moto one right after the other), p99 on its worst
@@ -429,7 +440,7 @@ def print_targets(
             line += f"; p99{worst} {p99:.1f} ms (< 25 ms: {judged})"
         print(line)
         if ratio < 5 and not waited:
-            print(_budget(ours[0], moto[0], rows, found, alone))
+            print(_budget(ours[0], moto[0], rows, found, alone, alone_end))
     for name, times in ready.items():  # every userpool engine
         median = statistics.median(times)
         each = " / ".join(f"{seconds:.2f}" for seconds in times)
@@ -535,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {note}")
     print_floor(found, found_end, rows)
     print_alone_again(alone, alone_end)
-    print_targets(rows, again, found, alone, ready, plan.workers)
+    print_targets(rows, again, found, alone, ready, plan.workers, alone_end)
     print_markdown(rows)
     return 0
 
