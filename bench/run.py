@@ -431,7 +431,8 @@ def print_targets(
             if waited
             else ("met" if ratio >= 5 else "MISSED")
         )
-        line = f"  {workload:30} {ratio:5.1f}x moto (>= 5x: {verdict}){rounds}"
+        # Two decimals, so that a median just short of 5x does not read as "5.0x ... MISSED".
+        line = f"  {workload:30} {ratio:5.2f}x moto (>= 5x: {verdict}){rounds}"
         if "sign-in" in workload:
             measured = [mine.p99 for mine in ours if not math.isnan(mine.p99)]  # nan: no sign-ins
             p99 = max(measured, default=math.nan)
