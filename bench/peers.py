@@ -99,9 +99,11 @@ def peer_pip() -> list[str]:
 def ensure_installed(kinds: set[str]) -> dict[str, str]:
     """Install missing peers; returns {kind: reason} for peers that cannot run here."""
     missing: dict[str, str] = {}
-    if "moto" in kinds and (not MOTO_SERVER.exists() or peer_venv_foreign() is not None):
-        print("setting up bench/.venv with moto[server] (bench/requirements.txt) ...", flush=True)
-        subprocess.run([*peer_pip(), "-r", str(BENCH / "requirements.txt")], check=True)
+    if "moto" in kinds:
+        pip = peer_pip()  # makes bench/.venv again, moto gone with it, if another Python made it
+        if not MOTO_SERVER.exists():
+            print("setting up bench/.venv with moto[server] (bench/requirements.txt) ...", flush=True)
+            subprocess.run([*pip, "-r", str(BENCH / "requirements.txt")], check=True)
     if "cognito-local" in kinds and not COGNITO_LOCAL.exists():
         if shutil.which("npm") is None or shutil.which("node") is None:
             missing["cognito-local"] = "node/npm not installed"

@@ -333,7 +333,7 @@ def _budget(
     rows: list[Row],
     found: floor.Floor | None,
     alone: inprocess.Alone | None,
-    alone_end: inprocess.Alone | None = None,
+    alone_end: inprocess.Alone | None,
 ) -> str:
     """What 5x moto leaves a call: the machine's cores over five times moto's rate, against the
     CPU userpool and the load generator spent a call in this step; then what of it goes before
@@ -404,7 +404,7 @@ def print_targets(
     alone: inprocess.Alone | None,
     ready: dict[str, list[float]],
     workers: int,
-    alone_end: inprocess.Alone | None = None,
+    alone_end: inprocess.Alone | None,
 ) -> None:
     """Each 5x target on the median of its rounds' ratios (the table's step, then `again`'s in
     order; each round measures userpool and moto one right after the other), p99 on its worst
