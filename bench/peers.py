@@ -27,6 +27,7 @@ from loadgen import Client
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 PEER_VENV = BENCH / ".venv"
+PEER_PYTHON = PEER_VENV / "bin" / "python"
 MOTO_SERVER = PEER_VENV / "bin" / "moto_server"
 COGNITO_LOCAL = BENCH / "node_modules" / "cognito-local" / "lib" / "bin" / "start.js"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -68,12 +69,11 @@ def peer_venv_foreign() -> str | None:
     """Why bench/.venv is not on the interpreter that runs the bench, or None: its Python, asked,
     names another base installation or version (or does not run). A venv left by another
     checkout's or another machine's Python would measure moto on that Python."""
-    python = PEER_VENV / "bin" / "python"
-    if not python.exists():
+    if not PEER_PYTHON.exists():
         return None
     ours = repr((sys.base_prefix, sys.version))
     asked = subprocess.run(
-        [str(python), "-c", "import sys; print(repr((sys.base_prefix, sys.version)))"],
+        [str(PEER_PYTHON), "-c", "import sys; print(repr((sys.base_prefix, sys.version)))"],
         capture_output=True,
         text=True,
     )
@@ -86,14 +86,13 @@ def peer_pip() -> list[str]:
     (`peer_venv_foreign`): on the interpreter that runs the bench, as userpool is (a venv made
     from a venv takes its base interpreter), so that moto is not measured on another Python than
     the one it is compared with."""
-    python = PEER_VENV / "bin" / "python"
     foreign = peer_venv_foreign()
     if foreign is not None:
         print(f"bench/.venv was made by another Python ({foreign}): making it again", flush=True)
         shutil.rmtree(PEER_VENV)
-    if not python.exists():
+    if not PEER_PYTHON.exists():
         subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
-    return [str(python), "-m", "pip", "install", "--quiet"]
+    return [str(PEER_PYTHON), "-m", "pip", "install", "--quiet"]
 
 
 def ensure_installed(kinds: set[str]) -> dict[str, str]:
