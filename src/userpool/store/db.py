@@ -71,6 +71,7 @@ _JSON_CODEC: dict[str, Any] = {"json_serializer": jsoncodec.dumps_text, "json_de
 # size past which it also lets the next writer start the WAL over.
 CHECKPOINT_INTERVAL = 1.0
 _WAL_RESTART_BYTES = 4 << 20  # about the 1,000 pages of SQLite's own checkpoints
+_WAL_SIZE_LIMIT = 256 << 20  # what a restarted WAL's file is truncated to (`_sqlite_pool`)
 
 
 def checkpoint(engine: sa.Engine) -> None:
@@ -164,8 +165,11 @@ def _sqlite_pool(url: str, background_checkpoints: bool, *, query_only: bool) ->
         cur.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         if background_checkpoints:
             cur.execute("PRAGMA wal_autocheckpoint=0")
-        # A checkpointed WAL is rewritten from its start; this truncates it back to 64 MiB then.
-        cur.execute("PRAGMA journal_size_limit=67108864")
+        # A checkpointed WAL is rewritten from its start; this truncates it back to 256 MiB then.
+        # The truncation is done by the first commit after the restart, holding the writer: at
+        # 64 MiB, creates at 4 clients (a second's WAL about 120 MB) had that commit take 13-18 ms
+        # once a second (docs/performance.md, session 28).
+        cur.execute(f"PRAGMA journal_size_limit={_WAL_SIZE_LIMIT}")
         if query_only:
             cur.execute("PRAGMA query_only=1")
         cur.close()
