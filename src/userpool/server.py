@@ -56,7 +56,8 @@ def with_maintenance(app: Starlette, server: dispatch.Server) -> None:
             # Closed here, not after the server returns: uvicorn ends a SIGTERM by raising the
             # signal again, which kills the process before any code after it runs. SQLite's last
             # connection to close moves the write-ahead log into the database and deletes it; left
-            # behind (up to 256 MiB), it made the next start read it all (0.73 -> 0.92 s ready).
+            # behind (up to db._WAL_SIZE_LIMIT), the next start read it (0.73 -> 0.92 s ready with a
+            # 64 MiB one).
             server.engine.dispose()
 
     app.router.lifespan_context = lifespan

@@ -299,7 +299,8 @@ def test_a_stopped_sqlite_server_leaves_no_write_ahead_log(
     launch: Launcher, tmp_path: Path, workers: str
 ) -> None:
     """SIGTERM ends with every connection closed, so SQLite moves its write-ahead log into the
-    database and deletes it: a log left behind (up to 256 MiB) is read whole by the next start."""
+    database and deletes it: a log left behind (up to store/db.py's `_WAL_SIZE_LIMIT`) is read by
+    the next start."""
     path = tmp_path / "stopped.db"
     server = launch(f"sqlite:///{path}", "--workers", workers)
     state = populate(server.client())

@@ -165,7 +165,7 @@ def _sqlite_pool(url: str, background_checkpoints: bool, *, query_only: bool) ->
         cur.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         if background_checkpoints:
             cur.execute("PRAGMA wal_autocheckpoint=0")
-        # A checkpointed WAL is rewritten from its start; this truncates it back to 256 MiB then.
+        # A checkpointed WAL is rewritten from its start; this truncates it back to _WAL_SIZE_LIMIT.
         # The truncation is done by the first commit after the restart, holding the writer: at
         # 64 MiB, creates at 4 clients (a second's WAL about 120 MB) had that commit take 13-18 ms
         # once a second (docs/performance.md, session 28).
