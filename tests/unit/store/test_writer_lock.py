@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
 import sqlite3
 import threading
 import time
@@ -38,6 +39,84 @@ def test_a_write_gives_up_while_another_process_holds_the_lock(tmp_path: Path) -
     finally:
         os.close(held)
         engine.dispose()
+
+
+def _hold_file_lock(lock_path: str, seconds: float) -> threading.Thread:
+    """The lock file taken as another process's writing transaction takes it (flock locks belong
+    to the open file, so another descriptor of this process waits for it too), let go after
+    `seconds`."""
+    taken = threading.Event()
+
+    def hold() -> None:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            taken.set()
+            time.sleep(seconds)
+        finally:
+            os.close(fd)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert taken.wait(10)
+    return thread
+
+
+def test_the_main_threads_bounded_wait_takes_the_lock_when_it_is_let_go(tmp_path: Path) -> None:
+    """On the main thread, where the event loop runs the calls, the wait is a blocking flock ended
+    by a timer: let go within the wait, the transaction runs, and no timer is left running."""
+    engine, lock_path = _engine(tmp_path)
+    holder = _hold_file_lock(lock_path, 0.05)
+    try:
+        with db.transaction(engine, wait=5) as conn:
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        signal.raise_signal(signal.SIGALRM)  # a stray alarm, after the wait, ends nothing
+    finally:
+        holder.join()
+        engine.dispose()
+
+
+def test_a_timed_out_wait_on_the_main_thread_leaves_no_timer_and_no_lock(tmp_path: Path) -> None:
+    engine, lock_path = _engine(tmp_path)
+    holder = _hold_file_lock(lock_path, 0.3)
+    try:
+        started = time.monotonic()
+        with pytest.raises(db.WriterBusy), db.transaction(engine, wait=0.02):
+            pytest.fail("the transaction ran without the lock")
+        assert time.monotonic() - started < 0.25  # the timer ended it, not the holder letting go
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        signal.raise_signal(signal.SIGALRM)
+    finally:
+        holder.join()
+    with db.transaction(engine, wait=0.02) as conn:  # nothing of the wait kept the lock file
+        assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+    engine.dispose()
+
+
+def test_a_bounded_wait_off_the_main_thread_gives_up_or_takes_the_lock(tmp_path: Path) -> None:
+    """A worker thread looks at the lock again and again instead (signals reach the main thread
+    only)."""
+    engine, lock_path = _engine(tmp_path)
+    outcomes: list[str] = []
+
+    def write(wait: float) -> None:
+        try:
+            with db.transaction(engine, wait=wait) as conn:
+                outcomes.append(f"ran {conn.exec_driver_sql('SELECT 1').scalar()}")
+        except db.WriterBusy:
+            outcomes.append("busy")
+
+    holder = _hold_file_lock(lock_path, 0.3)
+    try:
+        for wait in (0.02, 5.0):  # gives up; then waits out the holder
+            thread = threading.Thread(target=write, args=(wait,))
+            thread.start()
+            thread.join(10)
+    finally:
+        holder.join()
+    assert outcomes == ["busy", "ran 1"]
+    engine.dispose()
 
 
 def test_a_write_gives_up_while_another_thread_holds_the_lock(tmp_path: Path) -> None:
