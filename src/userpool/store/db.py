@@ -275,7 +275,7 @@ class WriterBusy(Exception):
     """`transaction(wait=...)` found SQLite's write lock taken for that long; nothing has run."""
 
 
-# How often a bounded wait off the main thread looks at the lock file again.
+# How often a bounded wait looks at the lock file again where it cannot block (`_lock_file`).
 _POLL_SECONDS = 0.00005
 
 
@@ -317,7 +317,7 @@ def _lock_file(fd: int, deadline: float) -> None:
         return
     except BlockingIOError:
         pass
-    if threading.current_thread() is threading.main_thread():
+    if threading.current_thread() is threading.main_thread() and _alarm_is_free():
         _lock_file_by(fd, deadline)
         return
     while True:
@@ -341,6 +341,14 @@ def _on_alarm(signum: int, frame: object) -> None:
     if _Alarm.armed:
         _Alarm.armed = False
         raise WriterBusy
+
+
+def _alarm_is_free() -> bool:
+    """Whether SIGALRM and the real-time timer are free for `_lock_file_by`: no handler but its own
+    or the default, and no timer running. A program that runs userpool in its own process may use
+    them (a test runner's timeout, say); its wait then looks at the lock again and again."""
+    handler = signal.getsignal(signal.SIGALRM)
+    return handler in (signal.SIG_DFL, _on_alarm) and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
 def _lock_file_by(fd: int, deadline: float) -> None:

@@ -94,6 +94,31 @@ def test_a_timed_out_wait_on_the_main_thread_leaves_no_timer_and_no_lock(tmp_pat
     engine.dispose()
 
 
+def test_a_wait_leaves_another_programs_alarm_and_timer_alone(tmp_path: Path) -> None:
+    """A program that runs userpool in its own process may use SIGALRM itself (a test runner's
+    timeout, say): the wait then looks at the lock again and again, and keeps off both."""
+    engine, lock_path = _engine(tmp_path)
+    rang: list[int] = []
+
+    def theirs(signum: int, frame: object) -> None:
+        rang.append(signum)
+
+    before = signal.signal(signal.SIGALRM, theirs)
+    signal.setitimer(signal.ITIMER_REAL, 30)
+    holder = _hold_file_lock(lock_path, 0.3)
+    try:
+        with pytest.raises(db.WriterBusy), db.transaction(engine, wait=0.02):
+            pytest.fail("the transaction ran without the lock")
+        assert signal.getsignal(signal.SIGALRM) is theirs
+        assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 30  # their timer still runs
+        assert not rang
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+        holder.join()
+    engine.dispose()
+
+
 def test_a_bounded_wait_off_the_main_thread_gives_up_or_takes_the_lock(tmp_path: Path) -> None:
     """A worker thread looks at the lock again and again instead (signals reach the main thread
     only)."""
