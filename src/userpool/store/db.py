@@ -312,23 +312,23 @@ def _lock_file(fd: int, deadline: float) -> None:
     if deadline == math.inf:
         fcntl.flock(fd, fcntl.LOCK_EX)
         return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    if _try_lock_file(fd):
         return
-    except BlockingIOError:
-        pass
     if threading.current_thread() is threading.main_thread() and _alarm_is_free():
         _lock_file_by(fd, deadline)
         return
-    while True:
+    while not _try_lock_file(fd):
         if time.monotonic() >= deadline:
             raise WriterBusy
         time.sleep(_POLL_SECONDS)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            pass
+
+
+def _try_lock_file(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
 
 
 class _Alarm:

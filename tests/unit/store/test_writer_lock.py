@@ -70,6 +70,7 @@ def test_the_main_threads_bounded_wait_takes_the_lock_when_it_is_let_go(tmp_path
     try:
         with db.transaction(engine, wait=5) as conn:
             assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+        assert signal.getsignal(signal.SIGALRM) is db._on_alarm  # the wait was the timed one
         assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
         signal.raise_signal(signal.SIGALRM)  # a stray alarm, after the wait, ends nothing
     finally:
@@ -85,6 +86,7 @@ def test_a_timed_out_wait_on_the_main_thread_leaves_no_timer_and_no_lock(tmp_pat
         with pytest.raises(db.WriterBusy), db.transaction(engine, wait=0.02):
             pytest.fail("the transaction ran without the lock")
         assert time.monotonic() - started < 0.25  # the timer ended it, not the holder letting go
+        assert signal.getsignal(signal.SIGALRM) is db._on_alarm
         assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
         signal.raise_signal(signal.SIGALRM)
     finally:
