@@ -21,7 +21,7 @@ from userpool.clock import ShiftedClock
 from userpool.server import build_server
 from userpool.store import pools
 from userpool.store.db import scratch_postgres
-from userpool.web.one_send import OneSendProtocol
+from userpool.web.direct import DirectProtocol
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -105,9 +105,9 @@ def start_server(
     base = f"http://127.0.0.1:{port}"
     clock = ShiftedClock()
     app, server = build_server(url, issuer_base=base, clock=clock, **options)
-    # The protocol `userpool serve` runs (web/one_send.py), so every wire test goes through it.
+    # The protocol `userpool serve` runs (web/direct.py), so every wire test goes through it.
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, http=OneSendProtocol
+        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, http=DirectProtocol
     )
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)

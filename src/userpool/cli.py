@@ -233,7 +233,7 @@ def serve(args: argparse.Namespace, url: str) -> int:
         from userpool.api.model import service_model
         from userpool.server import build_server
         from userpool.web import balance
-        from userpool.web.one_send import OneSendProtocol
+        from userpool.web.direct import DirectProtocol
 
         started = time.monotonic()
         logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
@@ -258,7 +258,7 @@ def serve(args: argparse.Namespace, url: str) -> int:
         app, _ = build_server(url, **server_settings(args))
         # asyncio's own loop: it accepts through the listener's `accept` (uvloop would not).
         config = uvicorn.Config(
-            app, log_level=args.log_level, access_log=False, loop="asyncio", http=OneSendProtocol
+            app, log_level=args.log_level, access_log=False, loop="asyncio", http=DirectProtocol
         )
         Server(config).run(sockets=[sock])  # its lifespan's end closes the engine (server.py)
         return 0

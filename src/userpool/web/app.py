@@ -53,8 +53,9 @@ def create_app(server: dispatch.Server) -> Starlette:
             doc = openid_configuration(server.settings.issuer(pool.id))
         return JSONResponse(doc)
 
+    endpoint = Protocol(server)
     routes = [
-        Route("/", Protocol(server), methods=["POST"]),
+        Route("/", endpoint, methods=["POST"]),
         Route("/_userpool/health", health, methods=["GET"]),
         Route("/_userpool/messages", messages, methods=["GET"]),
         Route("/_userpool/import/{job_id}", import_endpoint(server), methods=["PUT", "GET"]),
@@ -64,7 +65,9 @@ def create_app(server: dispatch.Server) -> Starlette:
         Mount("/console", app=_Console(server)),
     ]
     # Off loopback, admin operations and the outbox need the console credential (console/access.py).
-    return Starlette(routes=routes, middleware=[Middleware(AdminGuard, settings=server.settings)])
+    app = Starlette(routes=routes, middleware=[Middleware(AdminGuard, settings=server.settings)])
+    app.state.endpoint = endpoint  # what web/direct.py answers API calls with, past this stack
+    return app
 
 
 class _Console:

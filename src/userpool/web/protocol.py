@@ -5,6 +5,7 @@ with two messages, without Starlette's request and response objects."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
@@ -44,9 +45,12 @@ class Protocol:
         self.server = server
         self.on_loop = not is_postgres(server.engine)
 
-    async def _reply(self, name: str, body: bytes, region: str | None) -> dispatch.Reply:
-        if not self.on_loop:
-            return await run_in_threadpool(dispatch.invoke, self.server, name, body, region=region)
+    def answer_on_loop(
+        self, name: str, body: bytes, region: str | None
+    ) -> tuple[dispatch.Reply | None, dispatch.Effects]:
+        """The call run right here, on SQLite, with the loop's bounded wait for the write lock:
+        its reply (None if it found the lock taken: nothing has run then) and its after-commit
+        effects, which the caller runs in a worker thread (`finish`) before it answers."""
         effects: dispatch.Effects = []
         balance.mark_busy(True)
         try:
@@ -57,20 +61,32 @@ class Protocol:
             reply = None
         finally:
             balance.mark_busy(False)
+        return reply, effects
+
+    async def finish(
+        self,
+        name: str,
+        body: bytes,
+        region: str | None,
+        reply: dispatch.Reply | None,
+        effects: dispatch.Effects,
+    ) -> dispatch.Reply:
+        """What `answer_on_loop` left to a worker thread: the whole call if it found the write
+        lock taken, else the call's effects."""
         if reply is None:
             return await run_in_threadpool(dispatch.invoke, self.server, name, body, region=region)
         if effects:
             await run_in_threadpool(dispatch.run_effects, name, effects)
         return reply
 
+    async def _reply(self, name: str, body: bytes, region: str | None) -> dispatch.Reply:
+        if not self.on_loop:
+            return await run_in_threadpool(dispatch.invoke, self.server, name, body, region=region)
+        reply, effects = self.answer_on_loop(name, body, region)
+        return await self.finish(name, body, region, reply, effects)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        target = authorization = ""
-        for key, value in scope["headers"]:  # ASGI header names are lower case
-            if key == b"x-amz-target":
-                target = value.decode("latin-1")
-            elif key == b"authorization":
-                authorization = value.decode("latin-1")
-        name = operation_of(target)
+        name, region = call_of(scope["headers"])
         chunks = []
         more = True
         while more:
@@ -79,13 +95,30 @@ class Protocol:
                 return
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
-        await send_reply(await self._reply(name, b"".join(chunks), region_of(authorization)), send)
+        await send_reply(await self._reply(name, b"".join(chunks), region), send)
+
+
+def call_of(headers: Iterable[tuple[bytes, bytes]]) -> tuple[str, str | None]:
+    """The operation a call names (`X-Amz-Target`) and its region (the `Authorization` header's
+    credential scope), from its header fields, names in lower case as ASGI and httptools give them."""
+    target = authorization = ""
+    for key, value in headers:
+        if key == b"x-amz-target":
+            target = value.decode("latin-1")
+        elif key == b"authorization":
+            authorization = value.decode("latin-1")
+    return operation_of(target), region_of(authorization)
+
+
+def reply_head(reply: dispatch.Reply) -> list[tuple[bytes, bytes]]:
+    """A reply's header fields: the JSON 1.1 content type, its length and its own headers."""
+    headers = [(b"content-type", CONTENT_TYPE), (b"content-length", b"%d" % len(reply.body))]
+    headers += [(key.lower().encode(), value.encode("latin-1")) for key, value in reply.headers.items()]
+    return headers
 
 
 async def send_reply(reply: dispatch.Reply, send: Send) -> None:
     """A reply over HTTP: the JSON 1.1 content type, its length and its own headers, then its
     body. Every API call's reply, and the console guard's refusal of one, goes out here."""
-    headers = [(b"content-type", CONTENT_TYPE), (b"content-length", b"%d" % len(reply.body))]
-    headers += [(key.lower().encode(), value.encode("latin-1")) for key, value in reply.headers.items()]
-    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.start", "status": reply.status, "headers": reply_head(reply)})
     await send({"type": "http.response.body", "body": reply.body})
