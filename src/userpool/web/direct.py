@@ -8,8 +8,9 @@ took 31% of the workers' Python samples, asyncio's tasks and handles 26%, Starle
 that the endpoint can answer on the event loop (SQLite, `web/protocol.Protocol.answer_on_loop`)
 is answered as soon as its body is in, in the same turn of the loop. Two servers side by side
 (four rounds at 4 clients, in alternating order): a call that does nothing took 0.049-0.071 ms of
-server CPU instead of 0.091-0.112 (+43% calls/s), TOTP-MFA sign-ins +10% and creates +4.5%
-(medians; password sign-ins within the rounds' spread, -7% to +6%).
+server CPU instead of 0.091-0.112 (+44% calls/s, median of the pairs); TOTP-MFA sign-ins +11%
+and creates +5% (medians of the pairs; a create took less CPU in all four); password sign-ins
+within the rounds' spread (-6% to +8%).
 
 Everything else takes uvicorn's own path, unchanged: other paths and methods (the console, JWKS,
 health, uploads), HTTP/1.0 or `Connection: close`, `Expect: 100-continue`, a request that arrives
