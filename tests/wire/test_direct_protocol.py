@@ -15,12 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.conftest import Running, free_port, served
+from tests.conftest import Running
 from tests.wire.test_refresh_tokens import write_locks_held
-from tests.wire.test_smtp import SlowInbox, make_client
-from tests.wire.test_smtp import make_pool as make_email_pool
+from tests.wire.test_smtp import slow_smtp_served
 from userpool.web.protocol import Protocol
 
 PREFIX = "AWSCognitoIdentityProviderService."
@@ -168,33 +166,21 @@ def test_a_call_that_waits_for_the_writer_is_answered_before_the_next(running: R
 def test_a_call_with_a_delivery_is_answered_once_delivered_then_the_next(tmp_path: Path) -> None:
     """A sign-up's email goes to the SMTP server after the commit, in a worker thread, before the
     answer (as on uvicorn's path); the call pipelined behind it is answered after it."""
-    handler = SlowInbox(delay=0.5)
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        with served(
-            f"sqlite:///{tmp_path / 'direct.db'}", "sqlite", smtp_url=f"smtp://127.0.0.1:{port}"
-        ) as live:
-            idp = live.client()
-            pool_id = make_email_pool(idp)
-            client_id = make_client(idp, pool_id)
-            sign_up = {
-                "ClientId": client_id,
-                "Username": "hal",
-                "Password": "Correct-Horse-1",
-                "UserAttributes": [{"Name": "email", "Value": "hal@example.net"}],
-            }
-            sock, replies = connect(live.url)
-            with sock:
-                sock.sendall(call("SignUp", sign_up) + call("ListUsers", {"UserPoolId": pool_id}))
-                status, _, signed_up = replies.next()
-                assert handler.accepted.is_set()
-                assert (status, signed_up["CodeDeliveryDetails"]["DeliveryMedium"]) == (200, "EMAIL")
-                status, _, listed = replies.next()
-                assert (status, [u["Username"] for u in listed["Users"]]) == (200, ["hal"])
-    finally:
-        controller.stop()
+    with slow_smtp_served(tmp_path, delay=0.5) as (live, handler, pool_id, client_id):
+        sign_up = {
+            "ClientId": client_id,
+            "Username": "hal",
+            "Password": "Correct-Horse-1",
+            "UserAttributes": [{"Name": "email", "Value": "hal@example.net"}],
+        }
+        sock, replies = connect(live.url)
+        with sock:
+            sock.sendall(call("SignUp", sign_up) + call("ListUsers", {"UserPoolId": pool_id}))
+            status, _, signed_up = replies.next()
+            assert handler.accepted.is_set()
+            assert (status, signed_up["CodeDeliveryDetails"]["DeliveryMedium"]) == (200, "EMAIL")
+            status, _, listed = replies.next()
+            assert (status, [u["Username"] for u in listed["Users"]]) == (200, ["hal"])
 
 
 def test_many_calls_on_many_connections(running: Running) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -104,10 +106,11 @@ class SlowInbox(Inbox):
         return answer
 
 
-def test_a_slow_smtp_server_holds_up_no_other_call(tmp_path: Path) -> None:
-    """Delivery runs after the commit and off the event loop (calls on SQLite run on the loop):
-    while one call's email waits for the SMTP server, another call is answered."""
-    handler = SlowInbox(delay=3.0)
+@contextmanager
+def slow_smtp_served(tmp_path: Path, delay: float) -> Iterator[tuple[Running, SlowInbox, str, str]]:
+    """A SQLite server delivering by an SMTP server that takes `delay` seconds to accept a
+    message, with a pool that emails its sign-up codes: (server, SMTP handler, pool, client)."""
+    handler = SlowInbox(delay=delay)
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
@@ -117,21 +120,28 @@ def test_a_slow_smtp_server_holds_up_no_other_call(tmp_path: Path) -> None:
         ) as live:
             idp = live.client()
             pool_id = make_pool(idp)
-            client_id = make_client(idp, pool_id)
-            with ThreadPoolExecutor(max_workers=1) as thread:
-                signing_up = thread.submit(
-                    idp.sign_up,
-                    ClientId=client_id,
-                    Username="fay",
-                    Password="Correct-Horse-1",
-                    UserAttributes=[{"Name": "email", "Value": "fay@example.net"}],
-                )
-                assert handler.receiving.wait(10)
-                listed = idp.list_users(UserPoolId=pool_id)["Users"]
-                # Answered while the SMTP server still held the message back.
-                assert not handler.accepted.is_set()
-                assert [u["Username"] for u in listed] == ["fay"]
-                assert signing_up.result(timeout=20)["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
-            assert handler.accepted.is_set()
+            yield live, handler, pool_id, make_client(idp, pool_id)
     finally:
         controller.stop()
+
+
+def test_a_slow_smtp_server_holds_up_no_other_call(tmp_path: Path) -> None:
+    """Delivery runs after the commit and off the event loop (calls on SQLite run on the loop):
+    while one call's email waits for the SMTP server, another call is answered."""
+    with slow_smtp_served(tmp_path, delay=3.0) as (live, handler, pool_id, client_id):
+        idp = live.client()
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            signing_up = thread.submit(
+                idp.sign_up,
+                ClientId=client_id,
+                Username="fay",
+                Password="Correct-Horse-1",
+                UserAttributes=[{"Name": "email", "Value": "fay@example.net"}],
+            )
+            assert handler.receiving.wait(10)
+            listed = idp.list_users(UserPoolId=pool_id)["Users"]
+            # Answered while the SMTP server still held the message back.
+            assert not handler.accepted.is_set()
+            assert [u["Username"] for u in listed] == ["fay"]
+            assert signing_up.result(timeout=20)["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+        assert handler.accepted.is_set()
