@@ -187,28 +187,35 @@ def test_many_calls_on_many_connections(running: Running) -> None:
     """Four connections, each with calls pipelined two at a time, all answered in order."""
     pool_id = running.client().create_user_pool(PoolName="direct")["UserPool"]["Id"]
     failures: list[str] = []
+    answered: list[str] = []
 
     def client(number: int) -> None:
-        sock, replies = connect(running.url)
-        with sock:
-            for n in range(25):
-                name = f"user{number}x{n}"
-                sock.sendall(
-                    call(
-                        "AdminCreateUser",
-                        {"UserPoolId": pool_id, "Username": name, "MessageAction": "SUPPRESS"},
+        try:
+            sock, replies = connect(running.url)
+            with sock:
+                for n in range(25):
+                    name = f"user{number}x{n}"
+                    sock.sendall(
+                        call(
+                            "AdminCreateUser",
+                            {"UserPoolId": pool_id, "Username": name, "MessageAction": "SUPPRESS"},
+                        )
+                        + call("AdminGetUser", {"UserPoolId": pool_id, "Username": name})
                     )
-                    + call("AdminGetUser", {"UserPoolId": pool_id, "Username": name})
-                )
-                created, got = replies.next(), replies.next()
-                if (created[0], got[0], got[2].get("Username")) != (200, 200, name):
-                    failures.append(f"{name}: {created} {got}")
+                    created, got = replies.next(), replies.next()
+                    if (created[0], got[0], got[2].get("Username")) != (200, 200, name):
+                        failures.append(f"{name}: {created} {got}")
+                    answered.append(name)
+        except Exception as err:  # a thread's failure is the test's: a timeout, a closed socket
+            failures.append(f"client {number}: {err!r}")
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
     assert not failures
+    assert len(answered) == 100
     listed = running.client().list_users(UserPoolId=pool_id)["Users"]
     assert len(listed) == 60  # a page of the 100

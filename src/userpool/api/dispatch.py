@@ -161,10 +161,15 @@ def invoke(
         raise
     except Exception:
         log.exception("internal error in %s", target)
-        return error_reply(
-            CognitoError("InternalErrorException", "Internal server error.", status=500), request_id
-        )
+        return internal_error_reply(request_id)
     return Reply(200, jsoncodec.dumps(result), {"x-amzn-RequestId": request_id})
+
+
+def internal_error_reply(request_id: str) -> Reply:
+    """HTTP 500 `InternalErrorException`: a call that failed for a reason of the server's own."""
+    return error_reply(
+        CognitoError("InternalErrorException", "Internal server error.", status=500), request_id
+    )
 
 
 def _run(

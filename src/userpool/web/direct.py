@@ -30,8 +30,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
-from userpool.api.dispatch import Effects, Reply, error_reply
-from userpool.api.errors import CognitoError
+from userpool.api.dispatch import Effects, Reply, internal_error_reply
 from userpool.console.access import credential_required
 from userpool.domain.ids import new_uuid
 from userpool.web.one_send import OneSendProtocol
@@ -87,9 +86,10 @@ class DirectProtocol(OneSendProtocol):
             self.body.append(body)
 
     def on_message_complete(self) -> None:
-        if self.body is None or self.endpoint is None:
+        if self.body is None:
             super().on_message_complete()
             return
+        assert self.endpoint is not None  # a body is collected only for the endpoint
         body, self.body = b"".join(self.body), None
         name, region = call_of(self.headers)
         reply, effects = self.endpoint.answer_on_loop(name, body, region)
@@ -118,9 +118,7 @@ class DirectProtocol(OneSendProtocol):
             done = await self.endpoint.finish(name, body, region, reply, effects)
         except Exception:  # as uvicorn answers an app that failed before it answered
             self.logger.exception("Exception in %s", name)
-            done = error_reply(
-                CognitoError("InternalErrorException", "Internal server error.", status=500), new_uuid()
-            )
+            done = internal_error_reply(new_uuid())
             answering.keep_alive = False
         answering.response_complete = True
         if answering.disconnected or self.transport.is_closing():

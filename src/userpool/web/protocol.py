@@ -71,8 +71,8 @@ class Protocol:
         reply: dispatch.Reply | None,
         effects: dispatch.Effects,
     ) -> dispatch.Reply:
-        """What `answer_on_loop` left to a worker thread: the whole call if it found the write
-        lock taken, else the call's effects."""
+        """What is left to a worker thread: the whole call if nothing ran on the loop (`reply` is
+        None: PostgreSQL, or `answer_on_loop` found the write lock taken), else its effects."""
         if reply is None:
             return await run_in_threadpool(dispatch.invoke, self.server, name, body, region=region)
         if effects:
@@ -80,9 +80,8 @@ class Protocol:
         return reply
 
     async def _reply(self, name: str, body: bytes, region: str | None) -> dispatch.Reply:
-        if not self.on_loop:
-            return await run_in_threadpool(dispatch.invoke, self.server, name, body, region=region)
-        reply, effects = self.answer_on_loop(name, body, region)
+        # On PostgreSQL nothing runs on the loop: `finish` runs the whole call in a worker thread.
+        reply, effects = self.answer_on_loop(name, body, region) if self.on_loop else (None, [])
         return await self.finish(name, body, region, reply, effects)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
