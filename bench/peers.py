@@ -24,6 +24,9 @@ from pathlib import Path
 
 from loadgen import Client
 
+import userpool.crypto
+from userpool.crypto import openssl_cpu
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 PEER_VENV = BENCH / ".venv"
@@ -291,7 +294,8 @@ def _database(engine: Engine, tmp: str) -> Iterator[str]:
 def describe_machine() -> str:
     """Cores, memory and the CPU: its model, its family (VMs often give a generic model name) and
     whether it has AVX-512 IFMA, which OpenSSL's RSA-2048 signing uses where present (session 15:
-    its IFMA routine was 38% of a worker's CPU in password sign-ins, `bench/profile.py`)."""
+    its IFMA routine was 38% of a worker's CPU in password sign-ins, `bench/profile.py`), and the
+    `OPENSSL_ia32cap` that userpool's servers load OpenSSL with here (session 31)."""
     cores = os.cpu_count() or 0
     memory = os.sysconf("SC_PHYS_PAGES") * PAGE_SIZE / 2**30
     fields: dict[str, str] = {}
@@ -305,5 +309,8 @@ def describe_machine() -> str:
         "cpu": fields.get("model name", ""),
         "cpu_family": fields.get("cpu family", ""),
         "avx512ifma": "avx512ifma" in fields.get("flags", "").split(),
+        "model": fields.get("model", ""),
+        # what userpool loads OpenSSL with on this CPU (src/userpool/crypto/openssl_cpu.py)
+        "openssl_ia32cap": userpool.crypto.OPENSSL_MASK or os.environ.get(openssl_cpu.ENV_VAR),
     }
     return json.dumps({"cores": cores, "memory_gib": round(memory, 1), **cpu})
