@@ -2,9 +2,9 @@
 
 An RSA-2048 signature is two 1024-bit modular exponentiations (the Chinese remainder theorem).
 On x86-64, OpenSSL has an AVX2 routine for them (RSAZ) but does not use it on a CPU that has both
-BMI2 and ADX: it takes its MULX/ADX routine instead (`rsaz_avx2_eligible`; the maintainers'
-answer in openssl/openssl#17342: the AVX2 path is "presumably slower, at least for some
-processors", and the `OPENSSL_ia32cap` environment variable forces the matter). On AMD's Zen 3
+BMI2 and ADX: it takes its MULX/ADX routine instead (`rsaz_avx2_eligible`; in
+openssl/openssl#17342 its maintainers take the AVX2 path to be the slower one on some processors
+and point to the `OPENSSL_ia32cap` environment variable to choose otherwise). On AMD's Zen 3
 (CPU family 25 without AVX-512 IFMA) it is the MULX routine that is slower: measured in session 31
 (docs/performance.md) with `cryptography`'s OpenSSL, 1.07-1.27 ms a signature against 0.71-0.78 ms
 with BMI2 and ADX hidden from it, and `openssl speed -multi 2 rsa2048` 1,827-1,873 signatures/s
