@@ -212,9 +212,17 @@ def server_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _announce(args: argparse.Namespace, url: str, started: float) -> None:
+    from userpool import crypto  # loaded by now: `serve` imported the server
+
     print(f"userpool: database {url}", file=sys.stderr)
     if args.db is None:
         print(f"userpool: data directory {db.default_data_dir()}", file=sys.stderr)
+    if crypto.OPENSSL_MASK is not None:  # an operator should see that OpenSSL was told otherwise
+        print(
+            f"userpool: OpenSSL loaded with {crypto.openssl_cpu.ENV_VAR}={crypto.OPENSSL_MASK}, "
+            "its faster RSA routine on this CPU (src/userpool/crypto/openssl_cpu.py)",
+            file=sys.stderr,
+        )
     print(
         f"userpool: database and operations ready in {time.monotonic() - started:.2f}s; "
         f"listening on http://{args.host}:{args.port}",

@@ -20,6 +20,7 @@ import pytest
 
 from tests.conftest import PG_ADMIN, free_port
 from tests.wire.helpers import FLOWS, PASSWORD, admin_user, attrs, make_client, sign_in
+from userpool.crypto import openssl_cpu
 from userpool.store.db import scratch_postgres
 
 # uvicorn shuts down gracefully on SIGTERM and then re-raises the signal, so either exit is clean.
@@ -159,6 +160,20 @@ def test_serve_reports_its_database_and_answers_health(launch: Launcher, tmp_pat
     assert f"database {url}" in server.output()
     assert (tmp_path / "sub" / "up.db").exists()
     assert server.stop() in CLEAN_EXIT
+
+
+def test_serve_says_when_it_chose_openssls_rsa_routine(launch: Launcher, tmp_path: Path) -> None:
+    """On a CPU where crypto/openssl_cpu.py picks OpenSSL's routine the start says so; with the
+    operator's own OPENSSL_ia32cap (which it leaves alone) it says nothing of it."""
+    cpuinfo = Path("/proc/cpuinfo")
+    mask = openssl_cpu.rsa_mask(cpuinfo.read_text() if cpuinfo.exists() else "", os.environ)
+    chosen = launch(f"sqlite:///{tmp_path / 'chosen.db'}")
+    assert httpx.get(f"{chosen.url}/_userpool/health").status_code == 200
+    line = f"OpenSSL loaded with OPENSSL_ia32cap={mask}"
+    assert (line in chosen.output()) == (mask is not None), chosen.output()
+    own = launch(f"sqlite:///{tmp_path / 'own.db'}", OPENSSL_ia32cap="~0x0")  # hides nothing
+    assert httpx.get(f"{own.url}/_userpool/health").status_code == 200
+    assert "OpenSSL loaded with" not in own.output()
 
 
 def test_the_console_is_made_on_its_first_request_not_at_start(tmp_path: Path) -> None:
