@@ -298,13 +298,7 @@ def describe_machine() -> str:
     `OPENSSL_ia32cap` that userpool's servers load OpenSSL with here (session 31)."""
     cores = os.cpu_count() or 0
     memory = os.sysconf("SC_PHYS_PAGES") * PAGE_SIZE / 2**30
-    fields: dict[str, str] = {}
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if not key.strip():
-                break  # the first processor's fields end at a blank line
-            fields.setdefault(key.strip(), value.strip())
+    fields = openssl_cpu.first_cpu(openssl_cpu.cpuinfo())
     cpu = {
         "cpu": fields.get("model name", ""),
         "cpu_family": fields.get("cpu family", ""),

@@ -165,8 +165,7 @@ def test_serve_reports_its_database_and_answers_health(launch: Launcher, tmp_pat
 def test_serve_says_when_it_chose_openssls_rsa_routine(launch: Launcher, tmp_path: Path) -> None:
     """On a CPU where crypto/openssl_cpu.py picks OpenSSL's routine the start says so; with the
     operator's own OPENSSL_ia32cap (which it leaves alone) it says nothing of it."""
-    cpuinfo = Path("/proc/cpuinfo")
-    mask = openssl_cpu.rsa_mask(cpuinfo.read_text() if cpuinfo.exists() else "", os.environ)
+    mask = openssl_cpu.rsa_mask(openssl_cpu.cpuinfo(), os.environ)
     chosen = launch(f"sqlite:///{tmp_path / 'chosen.db'}")
     assert httpx.get(f"{chosen.url}/_userpool/health").status_code == 200
     line = f"OpenSSL loaded with OPENSSL_ia32cap={mask}"

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
-__all__ = ["ENV_VAR", "HIDE_MULX", "load", "load_with", "rsa_mask"]
+__all__ = ["ENV_VAR", "HIDE_MULX", "cpuinfo", "first_cpu", "load", "rsa_mask"]
 
 ENV_VAR: Final = "OPENSSL_ia32cap"
 # Leaves the first word alone and clears BMI2 (bit 8) and ADX (bit 19) of the second.
@@ -34,9 +34,18 @@ HIDE_MULX: Final = ":~0x80100"
 _BINDINGS: Final = "cryptography.hazmat.bindings._rust"
 
 
-def _first_cpu(cpuinfo: str) -> dict[str, str]:
+def cpuinfo() -> str:
+    """The text of this machine's /proc/cpuinfo; empty where there is none."""
+    try:
+        return Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def first_cpu(text: str) -> dict[str, str]:
+    """The first processor's fields in a /proc/cpuinfo text (`vendor_id`, `cpu family`, `flags`...)."""
     fields: dict[str, str] = {}
-    for line in cpuinfo.splitlines():
+    for line in text.splitlines():
         if not line.strip():
             if fields:
                 break
@@ -46,12 +55,12 @@ def _first_cpu(cpuinfo: str) -> dict[str, str]:
     return fields
 
 
-def rsa_mask(cpuinfo: str, environ: Mapping[str, str]) -> str | None:
-    """The `OPENSSL_ia32cap` value to load OpenSSL with on the CPU `cpuinfo` (the text of
-    /proc/cpuinfo) describes, or None to load it as it is."""
+def rsa_mask(text: str, environ: Mapping[str, str]) -> str | None:
+    """The `OPENSSL_ia32cap` value to load OpenSSL with on the CPU that `text` (a /proc/cpuinfo)
+    describes, or None to load it as it is."""
     if ENV_VAR in environ:
         return None
-    cpu = _first_cpu(cpuinfo)
+    cpu = first_cpu(text)
     flags = set(cpu.get("flags", "").split())
     zen3 = cpu.get("vendor_id") == "AuthenticAMD" and cpu.get("cpu family") == "25"
     if zen3 and {"avx2", "bmi2", "adx"} <= flags and "avx512ifma" not in flags:
@@ -59,31 +68,15 @@ def rsa_mask(cpuinfo: str, environ: Mapping[str, str]) -> str | None:
     return None
 
 
-def load_with(mask: str) -> bool:
-    """Load `cryptography`'s OpenSSL with `OPENSSL_ia32cap` set to `mask`, leaving the environment
-    as it was; False (and nothing done) when it is loaded already."""
-    if _BINDINGS in sys.modules:
-        return False
-    before = os.environ.get(ENV_VAR)
-    os.environ[ENV_VAR] = mask
+def load() -> str | None:
+    """Load `cryptography`'s OpenSSL as `rsa_mask` says for this machine; the mask it was loaded
+    with, or None when it took none (or was loaded already, so that nothing can change it)."""
+    mask = rsa_mask(cpuinfo(), os.environ)
+    if mask is None or _BINDINGS in sys.modules:
+        return None
+    os.environ[ENV_VAR] = mask  # unset before: rsa_mask leaves an operator's own value alone
     try:
         __import__(_BINDINGS)
     finally:
-        if before is None:
-            del os.environ[ENV_VAR]
-        else:
-            os.environ[ENV_VAR] = before
-    return True
-
-
-def load() -> str | None:
-    """Load `cryptography`'s OpenSSL as `rsa_mask` says for this machine; the mask it was loaded
-    with, or None when it took none (or was loaded already)."""
-    try:
-        cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
-    except OSError:
-        return None
-    mask = rsa_mask(cpuinfo, os.environ)
-    if mask is None or not load_with(mask):
-        return None
+        del os.environ[ENV_VAR]
     return mask

@@ -8,7 +8,6 @@ import os
 import platform
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -119,7 +118,7 @@ def plain_env() -> dict[str, str]:
 
 def test_userpool_loads_openssl_as_the_rule_says_for_this_machine(plain_env: dict[str, str]) -> None:
     as_it_is = _probe("plain", plain_env)["word"]
-    mask = openssl_cpu.rsa_mask(Path("/proc/cpuinfo").read_text(), plain_env)
+    mask = openssl_cpu.rsa_mask(openssl_cpu.cpuinfo(), plain_env)
     found = _probe("userpool", plain_env)
     assert found["chose"] == mask
     if mask is None:
