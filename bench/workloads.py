@@ -37,6 +37,12 @@ class Row:
     system_cpu: float = 0.0  # the system (kernel) part of `cpu`
     notes: list[str] = field(default_factory=list)
     waited: float = 0.0  # seconds the clients waited for a TOTP user with a code the server accepts
+    steal: float = 0.0  # cores the hypervisor took over the step, for other guests
+
+    def cpu_per_call(self) -> float:
+        """The server's CPU in ms for each call (each sign-in, each user) the step counted."""
+        made = self.rate * self.wall
+        return 1000 * self.cpu / made if made else math.nan
 
 
 # A step's figures are the server's and the load generator's alone when nothing else ran: more than
@@ -99,6 +105,7 @@ def note_others(row: Row, step: Step, *, postgres: bool) -> None:
     busy = step.machine_after.busy - step.machine_before.busy
     others = (busy - row.cpu - row.client_cpu) / row.wall
     steal = (step.machine_after.steal - step.machine_before.steal) / row.wall
+    row.steal = steal
     if others > OTHERS_NOTED:
         who = "PostgreSQL's processes and any others" if postgres else "other processes"
         row.notes.append(f"{who} used {others:.2f} cores over the step")
