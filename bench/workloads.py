@@ -60,6 +60,11 @@ class Step:
     machine_before: Machine
     machine_after: Machine
 
+    def steal(self) -> float:
+        """The cores the hypervisor took over the step, for other guests."""
+        wall = self.result.wall
+        return (self.machine_after.steal - self.machine_before.steal) / wall if wall > 0 else 0.0
+
 
 def run_step(running: Running, workloads: Sequence[Workload], seconds: float) -> Step:
     before: list[tuple[Usage, Machine]] = []
@@ -90,6 +95,7 @@ def row_of(name: str, running: Running, step: Step, unit: str) -> Row:
         errors=result.errors,
         first_error=result.first_error,
         client_cpu=result.client_cpu,
+        steal=step.steal(),
     )
     note_others(row, step, postgres=running.engine.db == "postgres")
     return row
@@ -104,13 +110,11 @@ def note_others(row: Row, step: Step, *, postgres: bool) -> None:
         return
     busy = step.machine_after.busy - step.machine_before.busy
     others = (busy - row.cpu - row.client_cpu) / row.wall
-    steal = (step.machine_after.steal - step.machine_before.steal) / row.wall
-    row.steal = steal
     if others > OTHERS_NOTED:
         who = "PostgreSQL's processes and any others" if postgres else "other processes"
         row.notes.append(f"{who} used {others:.2f} cores over the step")
-    if steal > OTHERS_NOTED:
-        row.notes.append(f"the hypervisor took {steal:.2f} cores over the step (steal)")
+    if row.steal > OTHERS_NOTED:
+        row.notes.append(f"the hypervisor took {row.steal:.2f} cores over the step (steal)")
 
 
 def _sign_in_body(client_id: str, username: str) -> tuple[str, bytes]:
