@@ -207,12 +207,11 @@ def main(argv: list[str] | None = None) -> int:
             pids = tree[1:] or tree[:1]  # the workers, or the one process serving alone
             with _recording(pids, directory, perf, py_spy):
                 row = step()
-        each = 1000 / (row.rate * row.wall)  # ms a sign-in (both calls) or a user
         noun = "user" if args.workload == "create" else "sign-in"
         print(f"{row.workload}, {engine.name}, {args.workers} workers: {row.rate:,.0f} {row.unit}")
         print(
-            f"  the server's CPU a {noun}: user {(row.cpu - row.system_cpu) * each:.3f} ms, "
-            f"system {row.system_cpu * each:.3f} ms (recorded, so slower than bench/run.py's)"
+            f"  the server's CPU a {noun}: user {row.per_call(row.cpu - row.system_cpu):.3f} ms, "
+            f"system {row.per_call(row.system_cpu):.3f} ms (recorded, so slower than bench/run.py's)"
         )
         if row.errors:
             print(f"  {row.errors} errors; the first: {row.first_error}")

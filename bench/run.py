@@ -361,11 +361,10 @@ def _budget(
     start of the run and, where it was measured again, at its end: a machine that drifted between
     the two can make the start's figure say that serving costs less than nothing)."""
     cores = os.cpu_count() or 1
-    done = ours.rate * ours.wall
-    if not done:
+    if not ours.done():
         return ""
     budget = 1000 * cores / (5 * moto.rate)
-    server, load = ours.cpu_per_call(), 1000 * ours.client_cpu / done
+    server, load = ours.cpu_per_call(), ours.per_call(ours.client_cpu)
     each = "a sign-in" if "sign-in" in ours.workload else "a call"
     text = (
         f"    5x moto = {5 * moto.rate:,.0f}/s leaves {budget:.2f} ms of CPU {each} on {cores} cores, "
@@ -452,14 +451,16 @@ def print_targets(
         # Two decimals, so that a median just short of 5x does not read as "5.0x ... MISSED".
         line = f"  {workload:30} {ratio:5.2f}x moto (>= 5x: {verdict}){rounds}"
         if "sign-in" in workload:
-            measured = [mine for mine in ours if not math.isnan(mine.p99)]  # nan: no sign-ins
+            measured = (mine for mine in ours if not math.isnan(mine.p99))  # nan: no sign-ins
             slowest = max(measured, key=lambda mine: mine.p99, default=None)
-            p99 = math.nan if slowest is None else slowest.p99
             worst = "" if len(ours) == 1 else " at worst"
-            judged = "not judged: no sign-ins" if slowest is None else ("met" if p99 < 25 else "MISSED")
-            line += f"; p99{worst} {p99:.1f} ms (< 25 ms: {judged})"
-            if slowest is not None and p99 >= 25:
-                line += "\n" + _worst_round(slowest, ours)
+            if slowest is None:
+                line += f"; p99{worst} nan ms (< 25 ms: not judged: no sign-ins)"
+            else:
+                missed = slowest.p99 >= 25
+                line += f"; p99{worst} {slowest.p99:.1f} ms (< 25 ms: {'MISSED' if missed else 'met'})"
+                if missed:
+                    line += "\n" + _worst_round(slowest, ours)
         print(line)
         if ratio < 5 and not waited:
             print(_budget(ours[0], moto[0], rows, found, alone, alone_end))

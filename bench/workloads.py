@@ -39,10 +39,18 @@ class Row:
     waited: float = 0.0  # seconds the clients waited for a TOTP user with a code the server accepts
     steal: float = 0.0  # cores the hypervisor took over the step, for other guests
 
+    def done(self) -> float:
+        """The calls the step counted (sign-ins, users, walks): its rate over its time."""
+        return self.rate * self.wall
+
+    def per_call(self, seconds: float) -> float:
+        """`seconds` of CPU (the server's, the load generator's, ...) in ms for each call counted."""
+        done = self.done()
+        return 1000 * seconds / done if done else math.nan
+
     def cpu_per_call(self) -> float:
         """The server's CPU in ms for each call (each sign-in, each user) the step counted."""
-        made = self.rate * self.wall
-        return 1000 * self.cpu / made if made else math.nan
+        return self.per_call(self.cpu)
 
 
 # A step's figures are the server's and the load generator's alone when nothing else ran: more than
@@ -182,7 +190,7 @@ def admin_create_users(running: Running, count: int, clients: int, seconds: floa
     bodies = [("AdminCreateUser", json.dumps(fixtures.create_user_body(pool_id, n)).encode()) for n in names]
     workloads: list[Workload] = [Calls(bodies[n::clients], once=True) for n in range(clients)]
     row = measure(running, f"AdminCreateUser, {clients} clients", workloads, seconds, "users/s")
-    created = round(row.rate * row.wall)
+    created = round(row.done())
     if created < count:
         row.notes.append(f"{created} of {count} users created within {seconds:g}s")
     return row, ListPool(pool_id, created)
@@ -214,8 +222,7 @@ def list_prefix(running: Running, pool: ListPool, clients: int, seconds: float) 
 def list_walk(running: Running, pool: ListPool, seconds: float) -> Row:
     """Every page of the pool, 60 users a page, repeated; the rate is users listed per second."""
     row = measure(running, "ListUsers full walk (60/page)", [Walk(pool.pool_id)], seconds, "walks/s")
-    walks = row.rate * row.wall
-    if walks:
+    if row.done():
         row.notes.append(f"{pool.created} users a walk: {pool.created * row.rate:,.0f} users/s")
     if not running.engine.paginates:
         row.notes.append("no pagination: one call returns every user")
